@@ -1,0 +1,46 @@
+# Two commands matter: `make demo` and `make test`. Everything else is a step they use.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint pytest bench install lock clean
+
+$(STAMP): requirements.lock pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; install Python 3.11 or run make PYTHON=/path/to/python3.11"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e .
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## The demo: generate a book of 1,000 accounts, build on DuckDB, print the accounts to look at.
+demo: $(STAMP)
+	$(BIN)/customer-health demo
+
+## Every check: ruff, sqlfluff, then pytest (dbt build on DuckDB and on a throwaway Postgres).
+test: $(STAMP) lint pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
+	CUSTOMER_HEALTH_DUCKDB_PATH=$$(mktemp -d)/lint.duckdb $(BIN)/python -c "from customer_health.dbt import profiles_dir; profiles_dir()" && \
+	  CUSTOMER_HEALTH_DUCKDB_PATH=$$(mktemp -d)/lint.duckdb DBT_TARGET_PATH=target/lint $(BIN)/sqlfluff lint models analyses --processes 2
+
+pytest: $(STAMP)
+	$(BIN)/pytest
+
+## Benchmarks (not part of the test suite): results are appended to BENCHMARKS.md.
+bench: $(STAMP)
+	$(BIN)/python -m customer_health.bench
+
+## Re-resolve requirements.in into exact pins.
+lock:
+	$(PYTHON) -m venv /tmp/customer-health-lock && /tmp/customer-health-lock/bin/pip install -q -r requirements.in && \
+	  /tmp/customer-health-lock/bin/pip freeze > requirements.lock && rm -rf /tmp/customer-health-lock
+
+clean:
+	rm -rf target logs .dbt artifacts reports data/*.duckdb*

@@ -1,0 +1,102 @@
+-- How much each factor moves the health score: its effective weight after missing data is
+-- redistributed (within its family, then across families) and the points it loses (weight
+-- times the distance of its sub-score from 100). The points lost of an account-date add up
+-- to 100 - health_score.
+
+with
+
+factor_scores as (
+    select * from {{ ref('int_scoring__factor_scores') }}
+),
+
+segment_weights as (
+    select * from {{ ref('segment_weights') }}
+),
+
+family_totals as (
+    select
+        account_id,
+        score_date,
+        family,
+        sum(factor_weight) as family_factor_weight,
+        sum(case when sub_score is not null then factor_weight else 0 end)
+            as family_factor_weight_with_data
+    from factor_scores
+    group by 1, 2, 3
+),
+
+families_with_weights as (
+    select
+        family_totals.account_id,
+        family_totals.score_date,
+        family_totals.family,
+        family_totals.family_factor_weight,
+        family_totals.family_factor_weight_with_data,
+        segment_weights.weight as family_weight
+    from family_totals
+    inner join factor_scores
+        on
+            family_totals.account_id = factor_scores.account_id
+            and family_totals.score_date = factor_scores.score_date
+            and family_totals.family = factor_scores.family
+    inner join segment_weights
+        on
+            factor_scores.segment = segment_weights.segment
+            and factor_scores.family = segment_weights.family
+    group by 1, 2, 3, 4, 5, 6
+),
+
+account_totals as (
+    select
+        account_id,
+        score_date,
+        sum(family_weight) as total_family_weight,
+        sum(case when family_factor_weight_with_data > 0 then family_weight else 0 end)
+            as total_family_weight_with_data,
+        sum(family_weight * family_factor_weight_with_data / family_factor_weight)
+            as weight_with_data
+    from families_with_weights
+    group by 1, 2
+),
+
+final as (
+    select
+        factor_scores.account_id,
+        factor_scores.org_id,
+        factor_scores.score_date,
+        factor_scores.segment,
+        factor_scores.family,
+        factor_scores.factor_name,
+        factor_scores.raw_value,
+        factor_scores.unit,
+        factor_scores.is_key,
+        factor_scores.sub_score,
+        factor_scores.factor_weight,
+        families_with_weights.family_weight,
+        case
+            when factor_scores.sub_score is not null
+                then factor_scores.factor_weight / families_with_weights.family_factor_weight_with_data
+                * families_with_weights.family_weight / account_totals.total_family_weight_with_data
+            else 0.0
+        end as effective_weight,
+        case
+            when factor_scores.sub_score is not null
+                then factor_scores.factor_weight / families_with_weights.family_factor_weight_with_data
+                * families_with_weights.family_weight / account_totals.total_family_weight_with_data
+                * (100.0 - factor_scores.sub_score)
+            else 0.0
+        end as points_lost,
+        account_totals.weight_with_data / account_totals.total_family_weight as data_completeness
+    from factor_scores
+    inner join families_with_weights
+        on
+            factor_scores.account_id = families_with_weights.account_id
+            and factor_scores.score_date = families_with_weights.score_date
+            and factor_scores.family = families_with_weights.family
+    inner join account_totals
+        on
+            factor_scores.account_id = account_totals.account_id
+            and factor_scores.score_date = account_totals.score_date
+)
+
+select * from final

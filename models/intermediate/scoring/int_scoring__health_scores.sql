@@ -1,0 +1,141 @@
+-- One row per account and score date: the four family scores, the weighted health score
+-- (missing factors and families have their weight redistributed over what is there, never
+-- scored as 0), data completeness, tiers, and the weakest family with its worst factor.
+
+with
+
+contributions as (
+    select * from {{ ref('int_scoring__factor_contributions') }}
+),
+
+tiers as (
+    select * from {{ ref('score_tiers') }}
+),
+
+weights_version as (
+    select * from {{ ref('int_scoring__weights_version') }}
+),
+
+family_scores as (
+    select
+        account_id,
+        score_date,
+        family,
+        sum(case when sub_score is not null then factor_weight * sub_score end)
+        / nullif(sum(case when sub_score is not null then factor_weight else 0 end), 0)
+            as family_score,
+        sum(points_lost) as family_points_lost
+    from contributions
+    group by 1, 2, 3
+),
+
+account_scores as (
+    select
+        account_id,
+        org_id,
+        score_date,
+        segment,
+        100.0 - sum(points_lost) as health_score_raw,
+        max(data_completeness) as data_completeness,
+        sum(case when sub_score is not null then 1 else 0 end) as factors_with_data
+    from contributions
+    group by 1, 2, 3, 4
+),
+
+pivoted as (
+    select
+        account_id,
+        score_date,
+        max(case when family = 'usage' then family_score end) as usage_score,
+        max(case when family = 'support' then family_score end) as support_score,
+        max(case when family = 'relationship' then family_score end) as relationship_score,
+        max(case when family = 'finance' then family_score end) as finance_score
+    from family_scores
+    group by 1, 2
+),
+
+weakest_family as (
+    select
+        account_id,
+        score_date,
+        family,
+        family_score,
+        row_number() over (
+            partition by account_id, score_date
+            order by family_points_lost desc, family
+        ) as loss_rank
+    from family_scores
+    where family_score is not null
+),
+
+worst_factor as (
+    select
+        contributions.account_id,
+        contributions.score_date,
+        contributions.family,
+        contributions.factor_name,
+        contributions.raw_value,
+        contributions.unit,
+        contributions.sub_score,
+        row_number() over (
+            partition by contributions.account_id, contributions.score_date, contributions.family
+            order by contributions.points_lost desc, contributions.factor_name
+        ) as loss_rank
+    from contributions
+    where contributions.sub_score is not null
+),
+
+final as (
+    select
+        account_scores.account_id,
+        account_scores.org_id,
+        account_scores.score_date,
+        account_scores.segment,
+        pivoted.usage_score,
+        pivoted.support_score,
+        pivoted.relationship_score,
+        pivoted.finance_score,
+        case
+            when account_scores.factors_with_data > 0
+                then {{ round_score("account_scores.health_score_raw") }}
+        end as health_score,
+        account_scores.data_completeness,
+        health_tiers.label as health_tier,
+        risk_levels.label as risk_level,
+        weakest_family.family as weakest_family,
+        weakest_family.family_score as weakest_family_score,
+        worst_factor.factor_name as weakest_factor,
+        worst_factor.raw_value as weakest_factor_value,
+        worst_factor.unit as weakest_factor_unit,
+        worst_factor.sub_score as weakest_factor_score,
+        weights_version.weights_version
+    from account_scores
+    inner join pivoted
+        on
+            account_scores.account_id = pivoted.account_id
+            and account_scores.score_date = pivoted.score_date
+    left join weakest_family
+        on
+            account_scores.account_id = weakest_family.account_id
+            and account_scores.score_date = weakest_family.score_date
+            and weakest_family.loss_rank = 1
+    left join worst_factor
+        on
+            weakest_family.account_id = worst_factor.account_id
+            and weakest_family.score_date = worst_factor.score_date
+            and weakest_family.family = worst_factor.family
+            and worst_factor.loss_rank = 1
+    left join tiers as health_tiers
+        on
+            health_tiers.scale = 'health_tier'
+            and {{ round_score("account_scores.health_score_raw") }} >= health_tiers.min_score
+            and {{ round_score("account_scores.health_score_raw") }} < health_tiers.max_score
+    left join tiers as risk_levels
+        on
+            risk_levels.scale = 'risk_level'
+            and {{ round_score("account_scores.health_score_raw") }} >= risk_levels.min_score
+            and {{ round_score("account_scores.health_score_raw") }} < risk_levels.max_score
+    cross join weights_version
+)
+
+select * from final

@@ -1,0 +1,145 @@
+-- Support factors per account and score date (volume, severity, resolution, reopens, CSAT,
+-- trend), computed from ticket timestamps on or before the score date, never from a ticket's
+-- current status (a ticket solved after the score date was still open on it).
+
+with
+
+account_dates as (
+    select * from {{ ref('int_scoring__account_dates') }}
+),
+
+tickets as (
+    select * from {{ ref('stg_support__tickets') }}
+    where not is_deleted
+),
+
+priorities as (
+    select * from {{ ref('support_priorities') }}
+),
+
+ticket_facts as (
+    select
+        tickets.ticket_id,
+        tickets.account_id,
+        tickets.priority,
+        cast(tickets.created_at as date) as created_date,
+        cast(tickets.solved_at as date) as solved_date,
+        tickets.reopened_count,
+        tickets.csat_score,
+        priorities.severity_weight,
+        case
+            when tickets.solved_at is not null
+                then ({{ epoch_seconds('tickets.solved_at') }}
+                    - {{ epoch_seconds('tickets.created_at') }}) / 3600.0
+                / priorities.resolution_target_hours
+        end as resolution_vs_target
+    from tickets
+    left join priorities
+        on tickets.priority = priorities.priority
+),
+
+joined as (
+    select
+        account_dates.account_id,
+        account_dates.score_date,
+        ticket_facts.priority,
+        ticket_facts.created_date,
+        ticket_facts.solved_date,
+        ticket_facts.reopened_count,
+        ticket_facts.csat_score,
+        ticket_facts.severity_weight,
+        ticket_facts.resolution_vs_target
+    from account_dates
+    inner join ticket_facts
+        on
+            account_dates.account_id = ticket_facts.account_id
+            and ticket_facts.created_date <= account_dates.score_date
+),
+
+aggregated as (
+    select
+        account_id,
+        score_date,
+        count(*) as tickets_ever,
+        sum(case
+            when solved_date is null or solved_date > score_date then coalesce(severity_weight, 1)
+            else 0
+        end) as support_open_severity_weighted,
+        sum(case
+            when priority in ('urgent', 'high')
+                and created_date > {{ dbt.dateadd('day', -30, 'score_date') }}
+                then 1
+            else 0
+        end) as support_urgent_high_30d,
+        {{ median(
+            "case when solved_date <= score_date and solved_date > "
+            ~ dbt.dateadd('day', -90, 'score_date') ~ " then resolution_vs_target end"
+        ) }} as support_resolution_vs_target_90d,
+        sum(case
+            when solved_date <= score_date and solved_date > {{ dbt.dateadd('day', -90, 'score_date') }}
+                then 1
+            else 0
+        end) as solved_90d,
+        sum(case
+            when solved_date <= score_date and solved_date > {{ dbt.dateadd('day', -90, 'score_date') }}
+                and reopened_count > 0
+                then 1
+            else 0
+        end) as reopened_90d,
+        avg(case
+            when solved_date <= score_date and solved_date > {{ dbt.dateadd('day', -90, 'score_date') }}
+                then csat_score
+        end) as support_csat_90d,
+        sum(case
+            when created_date > {{ dbt.dateadd('day', -30, 'score_date') }} then 1 else 0
+        end) as tickets_30d,
+        sum(case
+            when created_date <= {{ dbt.dateadd('day', -30, 'score_date') }}
+                and created_date > {{ dbt.dateadd('day', -90, 'score_date') }}
+                then 1
+            else 0
+        end) as tickets_prior_60d
+    from joined
+    group by 1, 2
+),
+
+wide as (
+    select
+        account_dates.account_id,
+        account_dates.org_id,
+        account_dates.score_date,
+        -- no ticket ever is a measurement (nothing open, nothing urgent), not missing data
+        coalesce(aggregated.support_open_severity_weighted, 0) as support_open_severity_weighted,
+        coalesce(aggregated.support_urgent_high_30d, 0) as support_urgent_high_30d,
+        aggregated.support_resolution_vs_target_90d,
+        case
+            when aggregated.solved_90d > 0
+                then 1.0 * aggregated.reopened_90d / aggregated.solved_90d
+        end as support_reopen_rate_90d,
+        aggregated.support_csat_90d,
+        case
+            when aggregated.tickets_prior_60d > 0
+                then (aggregated.tickets_30d - aggregated.tickets_prior_60d / 2.0)
+                / (aggregated.tickets_prior_60d / 2.0)
+            when aggregated.tickets_30d > 0 then 1.0
+            else 0.0
+        end as support_ticket_trend_30d
+    from account_dates
+    left join aggregated
+        on
+            account_dates.account_id = aggregated.account_id
+            and account_dates.score_date = aggregated.score_date
+),
+
+final as (
+    {{ unpivot_factors('wide', [
+        'support_open_severity_weighted',
+        'support_urgent_high_30d',
+        'support_resolution_vs_target_90d',
+        'support_reopen_rate_90d',
+        'support_csat_90d',
+        'support_ticket_trend_30d',
+    ]) }}
+)
+
+select * from final

@@ -1,0 +1,137 @@
+"""The `customer-health` command line."""
+
+from __future__ import annotations
+
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+import click
+
+from customer_health import dbt as dbt_runner
+from customer_health.warehouse import ENGINES, Warehouse
+
+TARGET = click.option(
+    "--target",
+    type=click.Choice(ENGINES),
+    default=None,
+    help="Warehouse to use (default: $CUSTOMER_HEALTH_TARGET or duckdb).",
+)
+
+
+def _warehouse(target: str | None) -> Warehouse:
+    return Warehouse.from_env(target)
+
+
+def _fail(message: str, hint: str) -> None:
+    click.secho(f"error: {message}", fg="red", err=True)
+    click.echo(f"next: {hint}", err=True)
+    sys.exit(2)
+
+
+@click.group()
+@click.version_option(package_name="customer-health")
+def main() -> None:
+    """Customer health score warehouse: demo data, dbt builds, the health mart."""
+
+
+@main.command("demo-data")
+@click.option("--accounts", default=1000, show_default=True, help="Accounts in the book.")
+@click.option("--days", default=730, show_default=True, help="Days of history.")
+@click.option("--seed", default=42, show_default=True, help="Random seed (same seed, same data).")
+@click.option(
+    "--end-date",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Last day of the data (default: the generator's fixed end date).",
+)
+@click.option("--orgs", default=1, show_default=True, help="Tenants to spread accounts over.")
+@TARGET
+def demo_data(
+    accounts: int, days: int, seed: int, end_date: object, orgs: int, target: str | None
+) -> None:
+    """Generate a realistic B2B SaaS book of accounts and load it into the raw schemas."""
+    from customer_health import generator, loader
+
+    wh = _warehouse(target)
+    end = end_date.date() if end_date is not None else generator.DEFAULT_END_DATE  # type: ignore[attr-defined]
+    click.echo(f"Generating {accounts:,} accounts x {days} days (seed {seed}) into {wh.describe()}")
+    started = time.perf_counter()
+    try:
+        counts = loader.generate_and_load(
+            wh, accounts=accounts, days=days, seed=seed, end_date=end, orgs=orgs, progress=True
+        )
+    except Exception as exc:  # connection problems are the usual cause
+        _fail(f"could not load the demo data: {exc}", _connection_hint(wh))
+    elapsed = time.perf_counter() - started
+    for name, rows in sorted(counts.items()):
+        click.echo(f"  raw_{name:<28} {rows:>12,} rows")
+    click.echo(f"Loaded {sum(counts.values()):,} rows in {elapsed:.1f}s into {wh.describe()}")
+
+
+@main.command("build")
+@click.option("--as-of-date", default=None, help="Score date (default: latest date in the data).")
+@click.option("--full-refresh", is_flag=True, help="Rebuild incremental models from scratch.")
+@TARGET
+def build(as_of_date: str | None, full_refresh: bool, target: str | None) -> None:
+    """Run `dbt build` (seeds, models, snapshots, tests) on the warehouse."""
+    wh = _warehouse(target)
+    dbt_vars = {"as_of_date": as_of_date} if as_of_date else None
+    args = ["build"] + (["--full-refresh"] if full_refresh else [])
+    click.echo(f"dbt build on {wh.describe()}")
+    try:
+        dbt_runner.run(args, wh, dbt_vars=dbt_vars)
+    except dbt_runner.DbtError as exc:
+        _fail(str(exc), "read the failing node above; logs/dbt.log has the full output")
+    click.echo("dbt build finished: marts are in schema 'marts'.")
+
+
+@main.command("top")
+@click.option("--limit", default=10, show_default=True, help="How many accounts to show.")
+@TARGET
+def top(limit: int, target: str | None) -> None:
+    """Print the accounts most in need of attention, with score, tier and explanation."""
+    from customer_health import display
+
+    wh = _warehouse(target)
+    try:
+        frame = display.accounts_needing_attention(wh, limit)
+    except Exception as exc:
+        _fail(
+            f"could not read marts.mart_account_health: {exc}",
+            "run `customer-health build` first (or `make demo`)",
+        )
+    display.print_accounts(frame)
+    click.echo(f"\nWarehouse: {wh.describe()}  (table marts.mart_account_health)")
+
+
+@main.command("demo")
+@click.option("--accounts", default=1000, show_default=True)
+@click.option("--days", default=730, show_default=True)
+@click.option("--seed", default=42, show_default=True)
+@click.pass_context
+def demo(ctx: click.Context, accounts: int, days: int, seed: int) -> None:
+    """The whole demo on DuckDB: generate data, build, show the accounts needing attention."""
+    started = time.perf_counter()
+    ctx.invoke(demo_data, accounts=accounts, days=days, seed=seed, end_date=None, orgs=1,
+               target="duckdb")
+    ctx.invoke(build, as_of_date=None, full_refresh=True, target="duckdb")
+    ctx.invoke(top, limit=10, target="duckdb")
+    wh = _warehouse("duckdb")
+    path = Path(str(wh.duckdb_path)).resolve()
+    click.echo(f"Demo finished in {time.perf_counter() - started:.0f}s. Open the warehouse with: "
+               f"duckdb {path}")
+
+
+def _connection_hint(wh: Warehouse) -> str:
+    if wh.engine == "postgres":
+        return ("check CUSTOMER_HEALTH_PG_HOST/PORT/USER/PASSWORD/DBNAME and that the server is "
+                "running")
+    return f"check that {wh.duckdb_path} is writable and not open in another process"
+
+
+if __name__ == "__main__":
+    main()
+
+

@@ -1,0 +1,84 @@
+"""Session fixtures: one small demo book, built once per engine per test session."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from customer_health import dbt as dbt_runner
+from customer_health import loader
+from customer_health.warehouse import Warehouse
+
+from .pgcluster import PgCluster
+
+# A small book keeps the suite fast; the bench builds the large sizes.
+BOOK = {"accounts": 240, "days": 420, "seed": 7}
+ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
+
+
+@pytest.fixture(scope="session")
+def artifacts_dir() -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[PgCluster]:
+    try:
+        cluster = PgCluster.start()
+    except RuntimeError as exc:
+        pytest.fail(str(exc), pytrace=False)
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+def pg_warehouse(cluster: PgCluster, dbname: str) -> Warehouse:
+    cluster.create_database(dbname)
+    return Warehouse(
+        engine="postgres",
+        pg_host=cluster.host,
+        pg_port=cluster.port,
+        pg_user=cluster.user,
+        pg_password="",
+        pg_dbname=dbname,
+    )
+
+
+def duckdb_warehouse(directory: Path, name: str = "warehouse.duckdb") -> Warehouse:
+    return replace(Warehouse.from_env("duckdb"), duckdb_path=directory / name)
+
+
+def load_and_build(wh: Warehouse, **book: int) -> Warehouse:
+    loader.generate_and_load(wh, progress=False, **{**BOOK, **book})
+    dbt_runner.run(["build", "--full-refresh"], wh, quiet=True)
+    return wh
+
+
+@pytest.fixture(scope="session")
+def duck_built(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
+    """The demo book built on DuckDB (dbt build: seeds, models, tests)."""
+    wh = duckdb_warehouse(tmp_path_factory.mktemp("duck"))
+    return load_and_build(wh)
+
+
+@pytest.fixture(scope="session")
+def pg_built(pg_cluster: PgCluster) -> Warehouse:
+    """The same demo book built on the throwaway Postgres server."""
+    wh = pg_warehouse(pg_cluster, "customer_health_test")
+    return load_and_build(wh)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _no_user_env() -> Iterator[None]:
+    """Tests must not depend on a developer's own warehouse settings."""
+    saved = {k: v for k, v in os.environ.items() if k.startswith("CUSTOMER_HEALTH_")}
+    for k in saved:
+        del os.environ[k]
+    yield
+    os.environ.update(saved)
