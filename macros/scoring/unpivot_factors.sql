@@ -7,7 +7,7 @@
             org_id,
             score_date,
             '{{ factor }}' as factor_name,
-            cast({{ factor }} as {{ dbt.type_float() }}) as raw_value
+            cast({{ factor }} as {{ type_double() }}) as raw_value
         from {{ cte_name }}
         {% if not loop.last %}union all{% endif %}
     {% endfor %}

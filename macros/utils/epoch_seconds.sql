@@ -5,11 +5,11 @@
 {%- endmacro %}
 
 {% macro default__epoch_seconds(timestamp_expression) -%}
-    cast(extract(epoch from {{ timestamp_expression }}) as {{ dbt.type_float() }})
+    cast(extract(epoch from {{ timestamp_expression }}) as {{ type_double() }})
 {%- endmacro %}
 
 {% macro duckdb__epoch_seconds(timestamp_expression) -%}
-    cast(epoch({{ timestamp_expression }}) as {{ dbt.type_float() }})
+    cast(epoch({{ timestamp_expression }}) as {{ type_double() }})
 {%- endmacro %}
 
 {% macro spark__epoch_seconds(timestamp_expression) -%}

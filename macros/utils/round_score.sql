@@ -2,5 +2,5 @@
     order on another engine then land on the same value, and on the same side of a tier
     boundary. -#}
 {% macro round_score(expression) -%}
-    cast(round(cast({{ expression }} as decimal(18, 8)), 6) as {{ dbt.type_float() }})
+    cast(round(cast({{ expression }} as decimal(18, 8)), 6) as {{ type_double() }})
 {%- endmacro %}

@@ -1,0 +1,158 @@
+-- Critical events that force attention whatever the weighted average says, per account and
+-- score date, each with its name: a champion left, payments failed repeatedly, an urgent
+-- ticket has been open for more than a week, a downgrade happened, or usage fell far below the
+-- account's own baseline (z-score over the previous 12 weeks).
+
+with
+
+account_dates as (
+    select * from {{ ref('int_scoring__account_dates') }}
+),
+
+factor_scores as (
+    select * from {{ ref('int_scoring__factor_scores') }}
+),
+
+contacts as (
+    select * from {{ ref('stg_crm__contacts') }}
+    where not is_deleted and role = 'champion'
+),
+
+tickets as (
+    select * from {{ ref('stg_support__tickets') }}
+    where not is_deleted and priority = 'urgent'
+),
+
+user_days as (
+    select * from {{ ref('int_usage__user_days') }}
+),
+
+from_factors as (
+    select
+        account_id,
+        score_date,
+        max(case
+            when factor_name = 'finance_payment_failures_90d' and raw_value >= 2 then 1 else 0
+        end) as has_repeated_payment_failure,
+        max(case
+            when factor_name = 'finance_downgrades_90d' and raw_value >= 1 then 1 else 0
+        end) as has_downgrade_request
+    from factor_scores
+    group by 1, 2
+),
+
+champions as (
+    select
+        account_dates.account_id,
+        account_dates.score_date,
+        max(case
+            when contacts.active_to_date is null or contacts.active_to_date >= account_dates.score_date
+                then 1
+            else 0
+        end) as has_active_champion,
+        max(case
+            when contacts.active_to_date < account_dates.score_date
+                and contacts.active_to_date >= {{ dbt.dateadd('day', -90, 'account_dates.score_date') }}
+                then 1
+            else 0
+        end) as champion_left_90d
+    from account_dates
+    inner join contacts
+        on
+            account_dates.account_id = contacts.account_id
+            and contacts.active_from_date <= account_dates.score_date
+    group by 1, 2
+),
+
+aging_tickets as (
+    select
+        account_dates.account_id,
+        account_dates.score_date,
+        count(*) as urgent_tickets_open_over_7d
+    from account_dates
+    inner join tickets
+        on
+            account_dates.account_id = tickets.account_id
+            and cast(tickets.created_at as date) <= {{ dbt.dateadd('day', -7, 'account_dates.score_date') }}
+            and (tickets.solved_at is null or cast(tickets.solved_at as date) > account_dates.score_date)
+    group by 1, 2
+),
+
+weekly_events as (
+    select
+        account_dates.account_id,
+        account_dates.score_date,
+        floor({{ dbt.datediff('user_days.event_date', 'account_dates.score_date', 'day') }} / 7)
+            as weeks_ago,
+        sum(user_days.events) as events
+    from account_dates
+    inner join user_days
+        on
+            account_dates.account_id = user_days.account_id
+            and user_days.event_date <= account_dates.score_date
+            and user_days.event_date > {{ dbt.dateadd('day', -91, 'account_dates.score_date') }}
+    group by 1, 2, 3
+),
+
+baseline as (
+    -- weeks with no events at all are absent from weekly_events: fill them as 0 through the
+    -- sums, so a silent week counts against the baseline instead of vanishing
+    select
+        account_id,
+        score_date,
+        sum(case when weeks_ago = 0 then events else 0 end) as events_this_week,
+        sum(case when weeks_ago between 1 and 12 then events else 0 end) / 12.0
+            as baseline_mean,
+        sum(case when weeks_ago between 1 and 12 then events * events else 0 end) / 12.0
+            as baseline_mean_square
+    from weekly_events
+    group by 1, 2
+),
+
+anomalies as (
+    select
+        account_id,
+        score_date,
+        case
+            when baseline_mean_square - baseline_mean * baseline_mean > 0
+                then (events_this_week - baseline_mean)
+                / sqrt(baseline_mean_square - baseline_mean * baseline_mean)
+        end as usage_anomaly_z
+    from baseline
+),
+
+final as (
+    select
+        account_dates.account_id,
+        account_dates.org_id,
+        account_dates.score_date,
+        coalesce(champions.champion_left_90d = 1 and champions.has_active_champion = 0, false)
+            as is_champion_left,
+        coalesce(from_factors.has_repeated_payment_failure = 1, false)
+            as is_repeated_payment_failure,
+        coalesce(aging_tickets.urgent_tickets_open_over_7d, 0) > 0 as is_urgent_ticket_aging,
+        coalesce(from_factors.has_downgrade_request = 1, false) as is_downgrade_request,
+        anomalies.usage_anomaly_z,
+        coalesce(anomalies.usage_anomaly_z <= -1 * {{ var('anomaly_z_threshold') }}, false)
+            as is_usage_anomaly,
+        coalesce(aging_tickets.urgent_tickets_open_over_7d, 0) as urgent_tickets_open_over_7d
+    from account_dates
+    left join from_factors
+        on
+            account_dates.account_id = from_factors.account_id
+            and account_dates.score_date = from_factors.score_date
+    left join champions
+        on
+            account_dates.account_id = champions.account_id
+            and account_dates.score_date = champions.score_date
+    left join aging_tickets
+        on
+            account_dates.account_id = aging_tickets.account_id
+            and account_dates.score_date = aging_tickets.score_date
+    left join anomalies
+        on
+            account_dates.account_id = anomalies.account_id
+            and account_dates.score_date = anomalies.score_date
+)
+
+select * from final

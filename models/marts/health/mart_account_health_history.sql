@@ -1,0 +1,118 @@
+-- One row per account per history date (var score_grain: every day, or every Sunday, plus
+-- the current as_of_date), point-in-time: each row uses only data dated on or before its
+-- score_date. Incremental: a run rewrites the last history_lookback_days days (late rows are
+-- picked up) and adds the new dates.
+{{
+    config(
+        materialized='incremental',
+        unique_key=['account_id', 'score_date'],
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+        post_hook=[
+            "delete from {{ this }} where score_date not in (select score_date from "
+            "{{ ref('int_scoring__score_dates') }} where is_history_date)"
+        ],
+    )
+}}
+
+with
+
+scores as (
+    select * from {{ ref('int_scoring__account_scores') }}
+),
+
+score_dates as (
+    select * from {{ ref('int_scoring__score_dates') }}
+    where is_history_date
+    {%- if is_incremental() %}
+        and score_date > (
+            select cast({{ dbt.dateadd('day', -1 * var('history_lookback_days'), 'max(score_date)') }} as date)
+            from {{ this }}
+        )
+    {%- endif %}
+),
+
+accounts as (
+    select * from {{ ref('stg_crm__accounts') }}
+),
+
+enriched as (
+    select
+        scores.account_id,
+        scores.org_id,
+        accounts.account_name,
+        scores.segment,
+        accounts.industry,
+        accounts.region,
+        accounts.owner_csm,
+        cast(scores.arr_reporting as {{ type_double() }}) as arr_reporting,
+        cast('{{ var("reporting_currency") }}' as {{ dbt.type_string() }}) as reporting_currency,
+        {{ round_score('scores.usage_score') }} as usage_score,
+        {{ round_score('scores.support_score') }} as support_score,
+        {{ round_score('scores.relationship_score') }} as relationship_score,
+        {{ round_score('scores.finance_score') }} as finance_score,
+        scores.health_score,
+        {{ round_score('scores.data_completeness') }} as data_completeness,
+        scores.health_tier,
+        scores.risk_level,
+        {{ round_score('scores.score_delta_7d') }} as score_delta_7d,
+        {{ round_score('scores.score_delta_30d') }} as score_delta_30d,
+        scores.trend_direction,
+        scores.trend_adjusted_risk,
+        case when scores.is_champion_left then 'champion_left, ' else '' end
+        || case when scores.is_repeated_payment_failure then 'repeated_payment_failure, ' else '' end
+        || case when scores.is_urgent_ticket_aging then 'urgent_ticket_aging, ' else '' end
+        || case when scores.is_downgrade_request then 'downgrade_request, ' else '' end
+        || case when scores.is_usage_anomaly then 'usage_anomaly, ' else '' end as rule_flags_raw,
+        cast(scores.rule_flag_count as integer) as rule_flag_count,
+        scores.is_champion_left,
+        scores.is_repeated_payment_failure,
+        scores.is_urgent_ticket_aging,
+        scores.is_downgrade_request,
+        scores.is_usage_anomaly,
+        {{ round_score('scores.usage_anomaly_z') }} as usage_anomaly_z,
+        coalesce(scores.driver_1_text || ' (' || {{ format_number('100 * scores.driver_1_share', 0) }}
+            || '% of lost points)', '')
+        || coalesce('; ' || scores.driver_2_text || ' ('
+            || {{ format_number('100 * scores.driver_2_share', 0) }} || '% of lost points)', '')
+        || coalesce('; ' || scores.driver_3_text || ' ('
+            || {{ format_number('100 * scores.driver_3_share', 0) }} || '% of lost points)', '')
+            as top_drivers,
+        scores.main_driver,
+        scores.explanation,
+        scores.playbook,
+        scores.recommended_action,
+        scores.final_tier,
+        scores.is_overridden,
+        scores.override_reason,
+        scores.override_expires_at,
+        cast(scores.days_to_renewal as integer) as days_to_renewal,
+        scores.next_renewal_date,
+        scores.priority_score,
+        cast(scores.priority_rank as bigint) as priority_rank,
+        scores.weights_version,
+        scores.score_date
+    from scores
+    inner join score_dates
+        on scores.score_date = score_dates.score_date
+    inner join accounts
+        on scores.account_id = accounts.account_id
+),
+
+flagged as (
+    select
+        enriched.*,
+        case
+            when rule_flags_raw = '' then null
+            else substring(rule_flags_raw, 1, length(rule_flags_raw) - 2)
+        end as rule_flags
+    from enriched
+),
+
+final as (
+    select
+{{ account_health_columns('flagged') }}
+    from flagged
+)
+
+select * from final

@@ -1,0 +1,198 @@
+-- One row per alert. Alerts fire when an account enters at_risk or critical, when its score
+-- drops sharply, or when a rule flag (champion left, repeated payment failure, aging urgent
+-- ticket, downgrade, usage anomaly) newly appears. Three dampers keep them worth reading:
+-- * hysteresis: a tier is entered only when the score is past its threshold by
+--   alert_hysteresis_margin points for alert_consecutive_periods score dates in a row, and it
+--   is entered again only after the score has come back above threshold + margin;
+-- * cooldown: an alert type fires for an account at most once per alert_cooldown_days, and
+--   only after its condition has been quiet that long;
+-- * one tier alert per date: entering critical directly does not also send "at_risk".
+{%- set periods = var('alert_consecutive_periods') | int %}
+{%- set margin = var('alert_hysteresis_margin') %}
+
+with
+
+scores as (
+    select account_scores.*
+    from {{ ref('int_scoring__account_scores') }} as account_scores
+    inner join {{ ref('int_scoring__score_dates') }} as score_dates
+        on account_scores.score_date = score_dates.score_date
+    where score_dates.is_history_date and account_scores.health_score is not null
+),
+
+tiers as (
+    select
+        max(case when scale = 'health_tier' and label = 'healthy' then min_score end)
+            as at_risk_threshold,
+        max(case when scale = 'health_tier' and label = 'at_risk' then min_score end)
+            as critical_threshold
+    from {{ ref('score_tiers') }}
+),
+
+states as (
+    select
+        scores.*,
+        tiers.at_risk_threshold,
+        tiers.critical_threshold,
+        case when scores.health_score < tiers.at_risk_threshold - {{ margin }} then 1 else 0 end
+            as is_below_at_risk,
+        case when scores.health_score >= tiers.at_risk_threshold + {{ margin }} then 1 else 0 end
+            as is_clear_of_at_risk,
+        case when scores.health_score < tiers.critical_threshold - {{ margin }} then 1 else 0 end
+            as is_below_critical,
+        case when scores.health_score >= tiers.critical_threshold + {{ margin }} then 1 else 0 end
+            as is_clear_of_critical
+    from scores
+    cross join tiers
+),
+
+sequenced as (
+    select
+        states.*,
+        -- an "epoch" ends each time the score is clearly back above a threshold
+        sum(is_clear_of_at_risk) over (
+            partition by account_id order by score_date rows between unbounded preceding and current row
+        ) as at_risk_epoch,
+        sum(is_clear_of_critical) over (
+            partition by account_id order by score_date rows between unbounded preceding and current row
+        ) as critical_epoch,
+        min(is_below_at_risk) over (
+            partition by account_id order by score_date
+            rows between {{ periods - 1 }} preceding and current row
+        ) as is_sustained_at_risk,
+        min(is_below_critical) over (
+            partition by account_id order by score_date
+            rows between {{ periods - 1 }} preceding and current row
+        ) as is_sustained_critical,
+        count(*) over (
+            partition by account_id order by score_date
+            rows between {{ periods - 1 }} preceding and current row
+        ) as periods_in_frame,
+        {%- for flag in ['champion_left', 'repeated_payment_failure', 'urgent_ticket_aging',
+                         'downgrade_request', 'usage_anomaly'] %}
+        lag(is_{{ flag }}) over (partition by account_id order by score_date)
+            as was_{{ flag }}{{ "," if not loop.last }}
+        {%- endfor %}
+    from states
+),
+
+tier_candidates as (
+    select
+        sequenced.*,
+        is_sustained_at_risk = 1 and periods_in_frame = {{ periods }} as is_at_risk_candidate,
+        is_sustained_critical = 1 and periods_in_frame = {{ periods }} as is_critical_candidate
+    from sequenced
+),
+
+tier_entries as (
+    select
+        tier_candidates.*,
+        row_number() over (
+            partition by account_id, at_risk_epoch, is_at_risk_candidate order by score_date
+        ) as at_risk_candidate_rank,
+        row_number() over (
+            partition by account_id, critical_epoch, is_critical_candidate order by score_date
+        ) as critical_candidate_rank
+    from tier_candidates
+),
+
+candidates as (
+    select
+        account_id, org_id, score_date, 'entered_critical' as alert_type, 'critical' as severity,
+        'Score ' || {{ format_number('health_score', 0) }} || ' has been below '
+        || {{ format_number('critical_threshold - ' ~ margin, 0) }}
+        || ' (critical threshold ' || {{ format_number('critical_threshold', 0) }}
+        || ' minus a ' || '{{ margin }}' || '-point margin) for {{ periods }} score dates'
+            as cause
+    from tier_entries
+    where is_critical_candidate and critical_candidate_rank = 1
+    union all
+    select
+        account_id, org_id, score_date, 'entered_at_risk' as alert_type, 'high' as severity,
+        'Score ' || {{ format_number('health_score', 0) }} || ' has been below '
+        || {{ format_number('at_risk_threshold - ' ~ margin, 0) }}
+        || ' (healthy threshold ' || {{ format_number('at_risk_threshold', 0) }}
+        || ' minus a ' || '{{ margin }}' || '-point margin) for {{ periods }} score dates'
+            as cause
+    from tier_entries
+    where
+        is_at_risk_candidate and at_risk_candidate_rank = 1
+        and not (is_critical_candidate and critical_candidate_rank = 1)
+    union all
+    select
+        account_id, org_id, score_date, 'sharp_drop' as alert_type, 'high' as severity,
+        'Score fell ' || {{ format_number('-1 * score_delta_14d', 0) }} || ' points in 14 days, to '
+        || {{ format_number('health_score', 0) }} as cause
+    from tier_entries
+    where score_delta_14d <= -1 * {{ var('alert_sharp_drop_points') }}
+    {%- for flag, severity, text in [
+        ('champion_left', 'critical', 'The champion left and no other champion is active'),
+        ('repeated_payment_failure', 'high', 'Two or more payments failed in 90 days'),
+        ('urgent_ticket_aging', 'high', 'An urgent ticket has been open for more than 7 days'),
+        ('downgrade_request', 'medium', 'A downgrade or seat cut in the last 90 days'),
+        ('usage_anomaly', 'medium', 'Usage this week is far below the account''s own 12-week baseline'),
+    ] %}
+    union all
+    select
+        account_id, org_id, score_date, '{{ flag }}' as alert_type, '{{ severity }}' as severity,
+        '{{ text }}' as cause
+    from tier_entries
+    where is_{{ flag }} and not coalesce(was_{{ flag }}, false)
+    {%- endfor %}
+),
+
+cooled as (
+    select
+        candidates.*,
+        lag(score_date) over (
+            partition by account_id, alert_type order by score_date
+        ) as previous_candidate_date
+    from candidates
+),
+
+fired as (
+    select *
+    from cooled
+    where
+        previous_candidate_date is null
+        or {{ dbt.datediff('previous_candidate_date', 'score_date', 'day') }}
+        > {{ var('alert_cooldown_days') }}
+),
+
+score_dates as (
+    select max(score_date) as as_of_date from {{ ref('int_scoring__score_dates') }}
+),
+
+final as (
+    select
+        -- ids
+        {{ generate_surrogate_key(['fired.account_id', 'fired.score_date', 'fired.alert_type']) }}
+            as alert_id,
+        fired.account_id,
+        fired.org_id,
+        -- alert
+        fired.alert_type,
+        fired.severity,
+        fired.cause || '. ' || scores.explanation as cause,
+        scores.main_driver,
+        scores.playbook,
+        scores.recommended_action,
+        -- score at the time
+        scores.health_score,
+        scores.health_tier,
+        {{ round_score('scores.score_delta_14d') }} as score_delta_14d,
+        scores.weights_version,
+        -- dates
+        fired.score_date as alert_date,
+        fired.score_date > cast({{ dbt.dateadd(
+            'day', -1 if var('score_grain') == 'day' else -7, 'score_dates.as_of_date'
+        ) }} as date) as is_current_period
+    from fired
+    inner join scores
+        on
+            fired.account_id = scores.account_id
+            and fired.score_date = scores.score_date
+    cross join score_dates
+)
+
+select * from final
