@@ -74,7 +74,7 @@ def test_foreign_currency_is_converted_with_the_fx_seed(duck_built: Warehouse) -
         from staging.stg_billing__invoices as inv
         inner join config.fx_rates as fx
             on fx.currency_code = inv.currency
-            and inv.issued_date >= fx.valid_from and inv.issued_date < fx.valid_to
+            and inv.issued_date >= fx.valid_from and inv.issued_date <= fx.valid_to
         """
     )
     assert set(invoices["currency"]) >= {"USD", "EUR", "GBP"}
