@@ -39,13 +39,15 @@ invoice_windows as (
         account_dates.score_date,
         count(*) as invoices_issued,
         max(case
-            when (invoices.paid_date is null or invoices.paid_date > account_dates.score_date)
+            when
+                (invoices.paid_date is null or invoices.paid_date > account_dates.score_date)
                 and invoices.due_date < account_dates.score_date
                 then {{ dbt.datediff('invoices.due_date', 'account_dates.score_date', 'day') }}
             else 0
         end) as finance_max_days_past_due,
         sum(case
-            when (invoices.paid_date is null or invoices.paid_date > account_dates.score_date)
+            when
+                (invoices.paid_date is null or invoices.paid_date > account_dates.score_date)
                 and invoices.due_date < account_dates.score_date
                 then invoices.amount_reporting
             else 0
@@ -54,7 +56,7 @@ invoice_windows as (
     inner join invoices
         on
             account_dates.account_id = invoices.account_id
-            and invoices.issued_date <= account_dates.score_date
+            and account_dates.score_date >= invoices.issued_date
     group by 1, 2
 ),
 
@@ -67,8 +69,8 @@ mrr as (
     inner join contracts
         on
             account_dates.account_id = contracts.account_id
-            and contracts.start_date <= account_dates.score_date
-            and contracts.end_date >= account_dates.score_date
+            and account_dates.score_date >= contracts.start_date
+            and account_dates.score_date <= contracts.end_date
     group by 1, 2
 ),
 

@@ -46,21 +46,27 @@ activity_windows as (
             when activity_facts.is_meaningful_touch then activity_facts.activity_date
         end) as last_touch_date,
         sum(case
-            when activity_facts.activity_type = 'meeting'
-                and activity_facts.activity_date > {{ dbt.dateadd('day', -90, 'account_dates.score_date') }}
+            when
+                activity_facts.activity_type = 'meeting'
+                and activity_facts.activity_date
+                > {{ dbt.dateadd('day', -90, 'account_dates.score_date') }}
                 then 1
             else 0
         end) as meetings_90d,
         sum(case
-            when activity_facts.activity_type = 'meeting' and activity_facts.outcome = 'held'
-                and activity_facts.activity_date > {{ dbt.dateadd('day', -90, 'account_dates.score_date') }}
+            when
+                activity_facts.activity_type = 'meeting' and activity_facts.outcome = 'held'
+                and activity_facts.activity_date
+                > {{ dbt.dateadd('day', -90, 'account_dates.score_date') }}
                 then 1
             else 0
         end) as meetings_held_90d,
         sum(case
-            when activity_facts.is_with_sponsor_or_champion
+            when
+                activity_facts.is_with_sponsor_or_champion
                 and activity_facts.outcome in ('held', 'completed')
-                and activity_facts.activity_date > {{ dbt.dateadd('day', -90, 'account_dates.score_date') }}
+                and activity_facts.activity_date
+                > {{ dbt.dateadd('day', -90, 'account_dates.score_date') }}
                 then 1
             else 0
         end) as sponsor_touches_90d
@@ -68,7 +74,7 @@ activity_windows as (
     inner join activity_facts
         on
             account_dates.account_id = activity_facts.account_id
-            and activity_facts.activity_date <= account_dates.score_date
+            and account_dates.score_date >= activity_facts.activity_date
     group by 1, 2
 ),
 
@@ -78,8 +84,12 @@ champions as (
         account_dates.score_date,
         count(*) as contacts_known,
         max(case
-            when contacts.role = 'champion'
-                and (contacts.active_to_date is null or contacts.active_to_date >= account_dates.score_date)
+            when
+                contacts.role = 'champion'
+                and (
+                    contacts.active_to_date is null
+                    or contacts.active_to_date >= account_dates.score_date
+                )
                 then 1
             else 0
         end) as has_active_champion
@@ -87,7 +97,7 @@ champions as (
     inner join contacts
         on
             account_dates.account_id = contacts.account_id
-            and contacts.active_from_date <= account_dates.score_date
+            and account_dates.score_date >= contacts.active_from_date
     group by 1, 2
 ),
 
@@ -116,7 +126,7 @@ wide as (
         account_dates.score_date,
         case
             when activity_windows.last_touch_date is not null
-                then {{ dbt.datediff('activity_windows.last_touch_date', 'account_dates.score_date', 'day') }}
+                then                                                             {{ dbt.datediff('activity_windows.last_touch_date', 'account_dates.score_date', 'day') }}
             -- CRM data exists but no touch ever: as bad as the worst threshold
             when activity_windows.activities_ever > 0 then 365
         end as relationship_days_since_touch,

@@ -53,7 +53,7 @@ drivers as (
         ), 0) as share_of_lost_points,
         row_number() over (
             partition by contributions.account_id, contributions.score_date
-            order by contributions.points_lost desc, contributions.factor_name
+            order by contributions.points_lost desc, contributions.factor_name asc
         ) as driver_rank
     from contributions
     inner join catalogue
@@ -94,7 +94,8 @@ previous as (
     left join scores as prior_14
         on
             scores.account_id = prior_14.account_id
-            and prior_14.score_date = cast({{ dbt.dateadd('day', -14, 'scores.score_date') }} as date)
+            and prior_14.score_date
+            = cast({{ dbt.dateadd('day', -14, 'scores.score_date') }} as date)
     left join scores as prior_30
         on
             scores.account_id = prior_30.account_id
@@ -119,7 +120,7 @@ overrides as (
         on
             scores.account_id = sentiment.account_id
             and cast(sentiment.recorded_at as date) <= scores.score_date
-            and sentiment.override_expires_at > scores.score_date
+            and scores.score_date < sentiment.override_expires_at
 ),
 
 renewals as (
@@ -136,7 +137,7 @@ renewals as (
     inner join contracts
         on
             scores.account_id = contracts.account_id
-            and contracts.start_date <= scores.score_date
+            and scores.score_date >= contracts.start_date
     group by 1, 2
 ),
 
@@ -146,9 +147,6 @@ assembled as (
         previous.health_score_7d_ago,
         previous.health_score_14d_ago,
         previous.health_score_30d_ago,
-        scores.health_score - previous.health_score_7d_ago as score_delta_7d,
-        scores.health_score - previous.health_score_14d_ago as score_delta_14d,
-        scores.health_score - previous.health_score_30d_ago as score_delta_30d,
         top_drivers.driver_1,
         top_drivers.driver_2,
         top_drivers.driver_3,
@@ -165,6 +163,14 @@ assembled as (
         rule_flags.is_usage_anomaly,
         rule_flags.usage_anomaly_z,
         rule_flags.urgent_tickets_open_over_7d,
+        overrides.override_tier,
+        overrides.override_reason,
+        overrides.override_author,
+        overrides.override_expires_at,
+        renewals.next_renewal_date,
+        scores.health_score - previous.health_score_7d_ago as score_delta_7d,
+        scores.health_score - previous.health_score_14d_ago as score_delta_14d,
+        scores.health_score - previous.health_score_30d_ago as score_delta_30d,
         case when rule_flags.is_champion_left then 1 else 0 end
         + case when rule_flags.is_repeated_payment_failure then 1 else 0 end
         + case when rule_flags.is_urgent_ticket_aging then 1 else 0 end
@@ -177,12 +183,7 @@ assembled as (
             when rule_flags.is_downgrade_request then 'downgrade_request'
             when rule_flags.is_usage_anomaly then 'usage_anomaly'
         end as first_rule_flag,
-        overrides.override_tier,
-        overrides.override_reason,
-        overrides.override_author,
-        overrides.override_expires_at,
         coalesce(renewals.arr_reporting, 0.0) as arr_reporting,
-        renewals.next_renewal_date,
         {{ dbt.datediff('scores.score_date', 'renewals.next_renewal_date', 'day') }}
             as days_to_renewal
     from scores
@@ -211,7 +212,7 @@ assembled as (
 
 with_risk as (
     select
-        assembled.*,
+        *,
         case
             when score_delta_30d is null then 'stable'
             when score_delta_30d >= {{ var('trend_threshold_points') }} then 'improving'
@@ -273,7 +274,7 @@ explained as (
 
 prioritized as (
     select
-        explained.*,
+        *,
         -- priority: trend-adjusted risk, scaled up by the ARR at stake (logarithmically, so a
         -- large account does not drown everything else) and by a renewal inside the window
         -- (up to twice as urgent on the renewal date)
@@ -288,10 +289,10 @@ prioritized as (
 
 final as (
     select
-        prioritized.*,
+        *,
         row_number() over (
             partition by score_date
-            order by priority_score desc, account_id
+            order by priority_score desc, account_id asc
         ) as priority_rank
     from prioritized
 )

@@ -75,15 +75,21 @@ final as (
         families_with_weights.family_weight,
         case
             when factor_scores.sub_score is not null
-                then factor_scores.factor_weight / families_with_weights.family_factor_weight_with_data
-                * families_with_weights.family_weight / account_totals.total_family_weight_with_data
+                then
+                    factor_scores.factor_weight
+                    / families_with_weights.family_factor_weight_with_data
+                    * families_with_weights.family_weight
+                    / account_totals.total_family_weight_with_data
             else 0.0
         end as effective_weight,
         case
             when factor_scores.sub_score is not null
-                then factor_scores.factor_weight / families_with_weights.family_factor_weight_with_data
-                * families_with_weights.family_weight / account_totals.total_family_weight_with_data
-                * (100.0 - factor_scores.sub_score)
+                then
+                    factor_scores.factor_weight
+                    / families_with_weights.family_factor_weight_with_data
+                    * families_with_weights.family_weight
+                    / account_totals.total_family_weight_with_data
+                    * (100.0 - factor_scores.sub_score)
             else 0.0
         end as points_lost,
         account_totals.weight_with_data / account_totals.total_family_weight as data_completeness

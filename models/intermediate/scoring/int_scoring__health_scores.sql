@@ -62,7 +62,7 @@ weakest_family as (
         family_score,
         row_number() over (
             partition by account_id, score_date
-            order by family_points_lost desc, family
+            order by family_points_lost desc, family asc
         ) as loss_rank
     from family_scores
     where family_score is not null
@@ -70,19 +70,19 @@ weakest_family as (
 
 worst_factor as (
     select
-        contributions.account_id,
-        contributions.score_date,
-        contributions.family,
-        contributions.factor_name,
-        contributions.raw_value,
-        contributions.unit,
-        contributions.sub_score,
+        account_id,
+        score_date,
+        family,
+        factor_name,
+        raw_value,
+        unit,
+        sub_score,
         row_number() over (
-            partition by contributions.account_id, contributions.score_date, contributions.family
-            order by contributions.points_lost desc, contributions.factor_name
+            partition by account_id, score_date, family
+            order by points_lost desc, factor_name asc
         ) as loss_rank
     from contributions
-    where contributions.sub_score is not null
+    where sub_score is not null
 ),
 
 final as (

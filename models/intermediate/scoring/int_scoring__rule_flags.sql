@@ -46,13 +46,17 @@ champions as (
         account_dates.account_id,
         account_dates.score_date,
         max(case
-            when contacts.active_to_date is null or contacts.active_to_date >= account_dates.score_date
+            when
+                contacts.active_to_date is null
+                or contacts.active_to_date >= account_dates.score_date
                 then 1
             else 0
         end) as has_active_champion,
         max(case
-            when contacts.active_to_date < account_dates.score_date
-                and contacts.active_to_date >= {{ dbt.dateadd('day', -90, 'account_dates.score_date') }}
+            when
+                contacts.active_to_date < account_dates.score_date
+                and contacts.active_to_date
+                >= {{ dbt.dateadd('day', -90, 'account_dates.score_date') }}
                 then 1
             else 0
         end) as champion_left_90d
@@ -60,7 +64,7 @@ champions as (
     inner join contacts
         on
             account_dates.account_id = contacts.account_id
-            and contacts.active_from_date <= account_dates.score_date
+            and account_dates.score_date >= contacts.active_from_date
     group by 1, 2
 ),
 
@@ -73,8 +77,12 @@ aging_tickets as (
     inner join tickets
         on
             account_dates.account_id = tickets.account_id
-            and cast(tickets.created_at as date) <= {{ dbt.dateadd('day', -7, 'account_dates.score_date') }}
-            and (tickets.solved_at is null or cast(tickets.solved_at as date) > account_dates.score_date)
+            and cast(tickets.created_at as date)
+            <= {{ dbt.dateadd('day', -7, 'account_dates.score_date') }}
+            and (
+                tickets.solved_at is null
+                or cast(tickets.solved_at as date) > account_dates.score_date
+            )
     group by 1, 2
 ),
 
@@ -82,14 +90,15 @@ weekly_events as (
     select
         account_dates.account_id,
         account_dates.score_date,
-        floor({{ dbt.datediff('user_days.event_date', 'account_dates.score_date', 'day') }} / 7)
+        floor(                                    {{ dbt.datediff('user_days.event_date', 'account_dates.score_date', 'day') }} / 7
+        )
             as weeks_ago,
         sum(user_days.events) as events
     from account_dates
     inner join user_days
         on
             account_dates.account_id = user_days.account_id
-            and user_days.event_date <= account_dates.score_date
+            and account_dates.score_date >= user_days.event_date
             and user_days.event_date > {{ dbt.dateadd('day', -91, 'account_dates.score_date') }}
     group by 1, 2, 3
 ),
@@ -115,8 +124,9 @@ anomalies as (
         score_date,
         case
             when baseline_mean_square - baseline_mean * baseline_mean > 0
-                then (events_this_week - baseline_mean)
-                / sqrt(baseline_mean_square - baseline_mean * baseline_mean)
+                then
+                    (events_this_week - baseline_mean)
+                    / sqrt(baseline_mean_square - baseline_mean * baseline_mean)
         end as usage_anomaly_z
     from baseline
 ),
@@ -126,13 +136,13 @@ final as (
         account_dates.account_id,
         account_dates.org_id,
         account_dates.score_date,
+        anomalies.usage_anomaly_z,
         coalesce(champions.champion_left_90d = 1 and champions.has_active_champion = 0, false)
             as is_champion_left,
         coalesce(from_factors.has_repeated_payment_failure = 1, false)
             as is_repeated_payment_failure,
         coalesce(aging_tickets.urgent_tickets_open_over_7d, 0) > 0 as is_urgent_ticket_aging,
         coalesce(from_factors.has_downgrade_request = 1, false) as is_downgrade_request,
-        anomalies.usage_anomaly_z,
         coalesce(anomalies.usage_anomaly_z <= -1 * {{ var('anomaly_z_threshold') }}, false)
             as is_usage_anomaly,
         coalesce(aging_tickets.urgent_tickets_open_over_7d, 0) as urgent_tickets_open_over_7d

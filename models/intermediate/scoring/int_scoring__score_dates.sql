@@ -36,7 +36,7 @@ all_dates as (
 bounds as (
     select
         {%- if as_of_date_literal() is none %}
-        max(activity_date) as as_of_date,
+            max(activity_date) as as_of_date,
         {%- else %}
         {{ as_of_date_literal() }} as as_of_date,
         {%- endif %}
@@ -68,8 +68,8 @@ classified as (
         true as is_grid_date,
         {%- else -%}
         -- Sundays: 1970-01-04 was one
-        mod({{ dbt.datediff("cast('1970-01-04' as date)", 'score_date', 'day') }}, 7) = 0
-            as is_grid_date,
+            mod({{ dbt.datediff("cast('1970-01-04' as date)", 'score_date', 'day') }}, 7) = 0
+                as is_grid_date,
         {%- endif %}
         days_before_as_of in (7, 14, {{ delta_30_days }}) as is_comparison_date
     from days

@@ -29,8 +29,10 @@ ticket_facts as (
         priorities.severity_weight,
         case
             when tickets.solved_at is not null
-                then ({{ epoch_seconds('tickets.solved_at') }}
-                    - {{ epoch_seconds('tickets.created_at') }}) / 3600.0
+                then (
+                    {{ epoch_seconds('tickets.solved_at') }}
+                    - {{ epoch_seconds('tickets.created_at') }}
+                ) / 3600.0
                 / priorities.resolution_target_hours
         end as resolution_vs_target
     from tickets
@@ -53,7 +55,7 @@ joined as (
     inner join ticket_facts
         on
             account_dates.account_id = ticket_facts.account_id
-            and ticket_facts.created_date <= account_dates.score_date
+            and account_dates.score_date >= ticket_facts.created_date
 ),
 
 aggregated as (
@@ -66,7 +68,8 @@ aggregated as (
             else 0
         end) as support_open_severity_weighted,
         sum(case
-            when priority in ('urgent', 'high')
+            when
+                priority in ('urgent', 'high')
                 and created_date > {{ dbt.dateadd('day', -30, 'score_date') }}
                 then 1
             else 0
@@ -76,25 +79,32 @@ aggregated as (
             ~ dbt.dateadd('day', -90, 'score_date') ~ " then resolution_vs_target end"
         ) }} as support_resolution_vs_target_90d,
         sum(case
-            when solved_date <= score_date and solved_date > {{ dbt.dateadd('day', -90, 'score_date') }}
+            when
+                solved_date <= score_date
+                and solved_date > {{ dbt.dateadd('day', -90, 'score_date') }}
                 then 1
             else 0
         end) as solved_90d,
         sum(case
-            when solved_date <= score_date and solved_date > {{ dbt.dateadd('day', -90, 'score_date') }}
+            when
+                solved_date <= score_date
+                and solved_date > {{ dbt.dateadd('day', -90, 'score_date') }}
                 and reopened_count > 0
                 then 1
             else 0
         end) as reopened_90d,
         avg(case
-            when solved_date <= score_date and solved_date > {{ dbt.dateadd('day', -90, 'score_date') }}
+            when
+                solved_date <= score_date
+                and solved_date > {{ dbt.dateadd('day', -90, 'score_date') }}
                 then csat_score
         end) as support_csat_90d,
         sum(case
             when created_date > {{ dbt.dateadd('day', -30, 'score_date') }} then 1 else 0
         end) as tickets_30d,
         sum(case
-            when created_date <= {{ dbt.dateadd('day', -30, 'score_date') }}
+            when
+                created_date <= {{ dbt.dateadd('day', -30, 'score_date') }}
                 and created_date > {{ dbt.dateadd('day', -90, 'score_date') }}
                 then 1
             else 0
@@ -119,8 +129,9 @@ wide as (
         aggregated.support_csat_90d,
         case
             when aggregated.tickets_prior_60d > 0
-                then (aggregated.tickets_30d - aggregated.tickets_prior_60d / 2.0)
-                / (aggregated.tickets_prior_60d / 2.0)
+                then
+                    (aggregated.tickets_30d - aggregated.tickets_prior_60d / 2.0)
+                    / (aggregated.tickets_prior_60d / 2.0)
             when aggregated.tickets_30d > 0 then 1.0
             else 0.0
         end as support_ticket_trend_30d

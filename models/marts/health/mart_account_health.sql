@@ -13,7 +13,7 @@ current_date_row as (
 
 final as (
     select
-{{ account_health_columns('history') }}
+        {{ account_health_columns('history') }}
     from history
     inner join current_date_row
         on history.score_date = current_date_row.score_date

@@ -9,7 +9,10 @@ contributions as (
 ),
 
 current_accounts as (
-    select account_id, score_date from {{ ref('mart_account_health') }}
+    select
+        account_id,
+        score_date
+    from {{ ref('mart_account_health') }}
 ),
 
 catalogue as (

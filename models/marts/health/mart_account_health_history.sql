@@ -60,7 +60,9 @@ enriched as (
         scores.trend_direction,
         scores.trend_adjusted_risk,
         case when scores.is_champion_left then 'champion_left, ' else '' end
-        || case when scores.is_repeated_payment_failure then 'repeated_payment_failure, ' else '' end
+        || case
+            when scores.is_repeated_payment_failure then 'repeated_payment_failure, ' else ''
+        end
         || case when scores.is_urgent_ticket_aging then 'urgent_ticket_aging, ' else '' end
         || case when scores.is_downgrade_request then 'downgrade_request, ' else '' end
         || case when scores.is_usage_anomaly then 'usage_anomaly, ' else '' end as rule_flags_raw,
@@ -71,11 +73,16 @@ enriched as (
         scores.is_downgrade_request,
         scores.is_usage_anomaly,
         {{ round_score('scores.usage_anomaly_z') }} as usage_anomaly_z,
-        coalesce(scores.driver_1_text || ' (' || {{ format_number('100 * scores.driver_1_share', 0) }}
-            || '% of lost points)', '')
-        || coalesce('; ' || scores.driver_2_text || ' ('
-            || {{ format_number('100 * scores.driver_2_share', 0) }} || '% of lost points)', '')
-        || coalesce('; ' || scores.driver_3_text || ' ('
+        coalesce(
+            scores.driver_1_text || ' (' || {{ format_number('100 * scores.driver_1_share', 0) }}
+            || '% of lost points)', ''
+        )
+        || coalesce(
+            '; ' || scores.driver_2_text || ' ('
+            || {{ format_number('100 * scores.driver_2_share', 0) }} || '% of lost points)', ''
+        )
+        || coalesce(
+            '; ' || scores.driver_3_text || ' ('
             || {{ format_number('100 * scores.driver_3_share', 0) }} || '% of lost points)', '')
             as top_drivers,
         scores.main_driver,
@@ -101,7 +108,7 @@ enriched as (
 
 flagged as (
     select
-        enriched.*,
+        *,
         case
             when rule_flags_raw = '' then null
             else substring(rule_flags_raw, 1, length(rule_flags_raw) - 2)
@@ -111,7 +118,7 @@ flagged as (
 
 final as (
     select
-{{ account_health_columns('flagged') }}
+        {{ account_health_columns('flagged') }}
     from flagged
 )
 

@@ -48,13 +48,15 @@ states as (
 
 sequenced as (
     select
-        states.*,
+        *,
         -- an "epoch" ends each time the score is clearly back above a threshold
         sum(is_clear_of_at_risk) over (
-            partition by account_id order by score_date rows between unbounded preceding and current row
+            partition by account_id
+            order by score_date rows between unbounded preceding and current row
         ) as at_risk_epoch,
         sum(is_clear_of_critical) over (
-            partition by account_id order by score_date rows between unbounded preceding and current row
+            partition by account_id
+            order by score_date rows between unbounded preceding and current row
         ) as critical_epoch,
         min(is_below_at_risk) over (
             partition by account_id order by score_date
@@ -72,13 +74,14 @@ sequenced as (
                          'downgrade_request', 'usage_anomaly'] %}
         lag(is_{{ flag }}) over (partition by account_id order by score_date)
             as was_{{ flag }}{{ "," if not loop.last }}
-        {%- endfor %}
+    
+    {%- endfor %}
     from states
 ),
 
 tier_candidates as (
     select
-        sequenced.*,
+        *,
         is_sustained_at_risk = 1 and periods_in_frame = {{ periods }} as is_at_risk_candidate,
         is_sustained_critical = 1 and periods_in_frame = {{ periods }} as is_critical_candidate
     from sequenced
@@ -86,7 +89,7 @@ tier_candidates as (
 
 tier_entries as (
     select
-        tier_candidates.*,
+        *,
         row_number() over (
             partition by account_id, at_risk_epoch, is_at_risk_candidate order by score_date
         ) as at_risk_candidate_rank,
@@ -98,7 +101,11 @@ tier_entries as (
 
 candidates as (
     select
-        account_id, org_id, score_date, 'entered_critical' as alert_type, 'critical' as severity,
+        account_id,
+        org_id,
+        score_date,
+        'entered_critical' as alert_type,
+        'critical' as severity,
         'Score ' || {{ format_number('health_score', 0) }} || ' has been below '
         || {{ format_number('critical_threshold - ' ~ margin, 0) }}
         || ' (critical threshold ' || {{ format_number('critical_threshold', 0) }}
@@ -108,7 +115,11 @@ candidates as (
     where is_critical_candidate and critical_candidate_rank = 1
     union all
     select
-        account_id, org_id, score_date, 'entered_at_risk' as alert_type, 'high' as severity,
+        account_id,
+        org_id,
+        score_date,
+        'entered_at_risk' as alert_type,
+        'high' as severity,
         'Score ' || {{ format_number('health_score', 0) }} || ' has been below '
         || {{ format_number('at_risk_threshold - ' ~ margin, 0) }}
         || ' (healthy threshold ' || {{ format_number('at_risk_threshold', 0) }}
@@ -120,7 +131,11 @@ candidates as (
         and not (is_critical_candidate and critical_candidate_rank = 1)
     union all
     select
-        account_id, org_id, score_date, 'sharp_drop' as alert_type, 'high' as severity,
+        account_id,
+        org_id,
+        score_date,
+        'sharp_drop' as alert_type,
+        'high' as severity,
         'Score fell ' || {{ format_number('-1 * score_delta_14d', 0) }} || ' points in 14 days, to '
         || {{ format_number('health_score', 0) }} as cause
     from tier_entries
@@ -132,18 +147,22 @@ candidates as (
         ('downgrade_request', 'medium', 'A downgrade or seat cut in the last 90 days'),
         ('usage_anomaly', 'medium', 'Usage this week is far below the account''s own 12-week baseline'),
     ] %}
-    union all
-    select
-        account_id, org_id, score_date, '{{ flag }}' as alert_type, '{{ severity }}' as severity,
-        '{{ text }}' as cause
-    from tier_entries
-    where is_{{ flag }} and not coalesce(was_{{ flag }}, false)
+        union all
+        select
+            account_id,
+            org_id,
+            score_date,
+            '{{ flag }}' as alert_type,
+            '{{ severity }}' as severity,
+            '{{ text }}' as cause
+        from tier_entries
+        where is_{{ flag }} and not coalesce(was_{{ flag }}, false)
     {%- endfor %}
 ),
 
 cooled as (
     select
-        candidates.*,
+        *,
         lag(score_date) over (
             partition by account_id, alert_type order by score_date
         ) as previous_candidate_date

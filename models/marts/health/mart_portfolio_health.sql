@@ -11,23 +11,23 @@ accounts as (
 
 dimensioned as (
     {%- for dimension in ['all', 'segment', 'industry', 'region', 'owner_csm'] %}
-    select
-        org_id,
-        '{{ dimension }}' as dimension_name,
-        {% if dimension == 'all' -%}
-        'all accounts'
-        {%- else -%}
-        coalesce({{ dimension }}, 'unknown')
-        {%- endif %} as dimension_value,
-        account_id,
-        health_score,
-        final_tier,
-        risk_level,
-        trend_direction,
-        arr_reporting,
-        score_date
-    from accounts
-    {% if not loop.last %}union all{% endif %}
+        select
+            org_id,
+            '{{ dimension }}' as dimension_name,
+            {% if dimension == 'all' -%}
+                'all accounts'
+            {%- else -%}
+                coalesce({{ dimension }}, 'unknown')
+            {%- endif %} as dimension_value,
+            account_id,
+            health_score,
+            final_tier,
+            risk_level,
+            trend_direction,
+            arr_reporting,
+            score_date
+        from accounts
+        {% if not loop.last %}union all{% endif %}
     {%- endfor %}
 ),
 
@@ -48,10 +48,13 @@ final as (
             "sum(case when final_tier in ('at_risk', 'critical') then arr_reporting else 0 end)"
         ) }} as arr_at_risk,
         cast(sum(case when risk_level = 'low' then 1 else 0 end) as bigint) as accounts_risk_low,
-        cast(sum(case when risk_level = 'medium' then 1 else 0 end) as bigint) as accounts_risk_medium,
+        cast(sum(case when risk_level = 'medium' then 1 else 0 end) as bigint)
+            as accounts_risk_medium,
         cast(sum(case when risk_level = 'high' then 1 else 0 end) as bigint) as accounts_risk_high,
-        cast(sum(case when risk_level = 'critical' then 1 else 0 end) as bigint) as accounts_risk_critical,
-        cast(sum(case when trend_direction = 'declining' then 1 else 0 end) as bigint) as accounts_declining,
+        cast(sum(case when risk_level = 'critical' then 1 else 0 end) as bigint)
+            as accounts_risk_critical,
+        cast(sum(case when trend_direction = 'declining' then 1 else 0 end) as bigint)
+            as accounts_declining,
         -- dates
         max(score_date) as score_date
     from dimensioned
