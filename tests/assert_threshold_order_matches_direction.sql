@@ -8,11 +8,15 @@ inner join {{ ref('factor_catalogue') }} as factor_catalogue
 where
     (
         factor_catalogue.direction = 'higher_is_better'
-        and not (factor_thresholds.bad_value < factor_thresholds.ok_value
-            and factor_thresholds.ok_value < factor_thresholds.good_value)
+        and not (
+            factor_thresholds.bad_value < factor_thresholds.ok_value
+            and factor_thresholds.ok_value < factor_thresholds.good_value
+        )
     )
     or (
         factor_catalogue.direction = 'lower_is_better'
-        and not (factor_thresholds.bad_value > factor_thresholds.ok_value
-            and factor_thresholds.ok_value > factor_thresholds.good_value)
+        and not (
+            factor_thresholds.bad_value > factor_thresholds.ok_value
+            and factor_thresholds.ok_value > factor_thresholds.good_value
+        )
     )

@@ -126,7 +126,9 @@ wide as (
         account_dates.score_date,
         case
             when activity_windows.last_touch_date is not null
-                then                                                             {{ dbt.datediff('activity_windows.last_touch_date', 'account_dates.score_date', 'day') }}
+                then {{ dbt.datediff(
+                    'activity_windows.last_touch_date', 'account_dates.score_date', 'day'
+                ) }}
             -- CRM data exists but no touch ever: as bad as the worst threshold
             when activity_windows.activities_ever > 0 then 365
         end as relationship_days_since_touch,

@@ -237,25 +237,26 @@ explained as (
     select
         with_risk.*,
         case
-            when risk_unbounded < 0 then 0.0
-            when risk_unbounded > 100 then 100.0
-            else {{ round_score('risk_unbounded') }}
+            when with_risk.risk_unbounded < 0 then 0.0
+            when with_risk.risk_unbounded > 100 then 100.0
+            else {{ round_score('with_risk.risk_unbounded') }}
         end as trend_adjusted_risk,
-        coalesce(override_tier, health_tier) as final_tier,
-        override_tier is not null as is_overridden,
+        coalesce(with_risk.override_tier, with_risk.health_tier) as final_tier,
+        with_risk.override_tier is not null as is_overridden,
         case
-            when health_score is null then 'No signals available for this account.'
+            when with_risk.health_score is null then 'No signals available for this account.'
             else
-                coalesce(driver_1_text, 'No factor below its best level')
-                || coalesce('; ' || driver_2_text, '')
-                || coalesce('; ' || driver_3_text, '')
+                coalesce(with_risk.driver_1_text, 'No factor below its best level')
+                || coalesce('; ' || with_risk.driver_2_text, '')
+                || coalesce('; ' || with_risk.driver_3_text, '')
         end as explanation,
         case
-            when first_rule_flag is null and health_tier = 'healthy' then 'nurture'
+            when with_risk.first_rule_flag is null and with_risk.health_tier = 'healthy'
+                then 'nurture'
             else coalesce(rule_playbooks.playbook, factor_playbooks.playbook, 'nurture')
         end as playbook,
         case
-            when first_rule_flag is null and health_tier = 'healthy'
+            when with_risk.first_rule_flag is null and with_risk.health_tier = 'healthy'
                 then default_playbook.recommended_action
             else coalesce(
                 rule_playbooks.recommended_action,

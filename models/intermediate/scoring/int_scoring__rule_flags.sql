@@ -90,9 +90,9 @@ weekly_events as (
     select
         account_dates.account_id,
         account_dates.score_date,
-        floor(                                    {{ dbt.datediff('user_days.event_date', 'account_dates.score_date', 'day') }} / 7
-        )
-            as weeks_ago,
+        floor(
+            {{ dbt.datediff('user_days.event_date', 'account_dates.score_date', 'day') }} / 7  -- noqa: LT05
+        ) as weeks_ago,
         sum(user_days.events) as events
     from account_dates
     inner join user_days

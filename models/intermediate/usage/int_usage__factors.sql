@@ -44,7 +44,8 @@ windowed as (
             else 0
         end) as events_28d,
         sum(case
-            when user_days.event_date <= {{ dbt.dateadd('day', -28, 'account_dates.score_date') }}
+            when
+                user_days.event_date <= {{ dbt.dateadd('day', -28, 'account_dates.score_date') }}
                 and user_days.event_date > {{ dbt.dateadd('day', -56, 'account_dates.score_date') }}
                 then user_days.events
             else 0
@@ -64,7 +65,7 @@ weekly_users as (
         account_dates.account_id,
         account_dates.score_date,
         floor(
-            {{ dbt.datediff('user_days.event_date', 'account_dates.score_date', 'day') }} / 7
+            {{ dbt.datediff('user_days.event_date', 'account_dates.score_date', 'day') }} / 7  -- noqa: LT05
         ) as weeks_ago,
         count(distinct user_days.user_id) as weekly_active_users
     from account_dates
@@ -98,7 +99,8 @@ key_features_used as (
         on
             account_dates.account_id = key_feature_days.account_id
             and key_feature_days.event_date <= account_dates.score_date
-            and key_feature_days.event_date > {{ dbt.dateadd('day', -28, 'account_dates.score_date') }}
+            and key_feature_days.event_date
+            > {{ dbt.dateadd('day', -28, 'account_dates.score_date') }}
     group by 1, 2
 ),
 
@@ -127,8 +129,9 @@ wide as (
         windowed.active_days_28d as usage_active_days_28d,
         case
             when key_feature_count.key_features > 0
-                then 1.0 * coalesce(key_features_used.key_features_used_28d, 0)
-                / key_feature_count.key_features
+                then
+                    1.0 * coalesce(key_features_used.key_features_used_28d, 0)
+                    / key_feature_count.key_features
         end as usage_key_feature_adoption_28d,
         case
             when seats_ranked.licensed_seats > 0
@@ -136,8 +139,9 @@ wide as (
         end as usage_seat_utilisation_28d,
         case
             when windowed.events_prior_28d > 0
-                then 1.0 * (windowed.events_28d - windowed.events_prior_28d)
-                / windowed.events_prior_28d
+                then
+                    1.0 * (windowed.events_28d - windowed.events_prior_28d)
+                    / windowed.events_prior_28d
             when windowed.events_28d > 0 then 1.0
         end as usage_events_trend_28d,
         weekly_slope.usage_weekly_users_slope_12w,

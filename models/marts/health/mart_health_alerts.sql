@@ -70,12 +70,16 @@ sequenced as (
             partition by account_id order by score_date
             rows between {{ periods - 1 }} preceding and current row
         ) as periods_in_frame,
-        {%- for flag in ['champion_left', 'repeated_payment_failure', 'urgent_ticket_aging',
-                         'downgrade_request', 'usage_anomaly'] %}
-        lag(is_{{ flag }}) over (partition by account_id order by score_date)
-            as was_{{ flag }}{{ "," if not loop.last }}
-    
-    {%- endfor %}
+        lag(is_champion_left) over (partition by account_id order by score_date)
+            as was_champion_left,
+        lag(is_repeated_payment_failure) over (partition by account_id order by score_date)
+            as was_repeated_payment_failure,
+        lag(is_urgent_ticket_aging) over (partition by account_id order by score_date)
+            as was_urgent_ticket_aging,
+        lag(is_downgrade_request) over (partition by account_id order by score_date)
+            as was_downgrade_request,
+        lag(is_usage_anomaly) over (partition by account_id order by score_date)
+            as was_usage_anomaly
     from states
 ),
 
