@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 import time
-from datetime import date
 from pathlib import Path
 
 import click
@@ -114,24 +113,26 @@ def top(limit: int, target: str | None) -> None:
 def demo(ctx: click.Context, accounts: int, days: int, seed: int) -> None:
     """The whole demo on DuckDB: generate data, build, show the accounts needing attention."""
     started = time.perf_counter()
-    ctx.invoke(demo_data, accounts=accounts, days=days, seed=seed, end_date=None, orgs=1,
-               target="duckdb")
+    ctx.invoke(
+        demo_data, accounts=accounts, days=days, seed=seed, end_date=None, orgs=1, target="duckdb"
+    )
     ctx.invoke(build, as_of_date=None, full_refresh=True, target="duckdb")
     ctx.invoke(top, limit=10, target="duckdb")
     wh = _warehouse("duckdb")
     path = Path(str(wh.duckdb_path)).resolve()
-    click.echo(f"Demo finished in {time.perf_counter() - started:.0f}s. Open the warehouse with: "
-               f"duckdb {path}")
+    click.echo(
+        f"Demo finished in {time.perf_counter() - started:.0f}s. Open the warehouse with: "
+        f"duckdb {path}"
+    )
 
 
 def _connection_hint(wh: Warehouse) -> str:
     if wh.engine == "postgres":
-        return ("check CUSTOMER_HEALTH_PG_HOST/PORT/USER/PASSWORD/DBNAME and that the server is "
-                "running")
+        return (
+            "check CUSTOMER_HEALTH_PG_HOST/PORT/USER/PASSWORD/DBNAME and that the server is running"
+        )
     return f"check that {wh.duckdb_path} is writable and not open in another process"
 
 
 if __name__ == "__main__":
     main()
-
-

@@ -12,14 +12,15 @@ TIER_STYLE = {"critical": "bold red", "at_risk": "yellow", "healthy": "green"}
 
 
 def accounts_needing_attention(wh: Warehouse, limit: int = 10) -> pd.DataFrame:
-    """The accounts with the lowest health score, largest ARR first among equals."""
+    """The top of the priority list: risk (with trend and rule flags) x ARR x renewal."""
     return wh.query_df(
         f"""
         select account_id, account_name, segment, arr_reporting, reporting_currency,
-               health_score, health_tier, explanation
+               health_score, final_tier as health_tier, trend_direction, explanation,
+               recommended_action
         from marts.mart_account_health
         where health_score is not null
-        order by health_score asc, arr_reporting desc, account_id
+        order by priority_rank
         limit {int(limit)}
         """
     )
@@ -27,16 +28,22 @@ def accounts_needing_attention(wh: Warehouse, limit: int = 10) -> pd.DataFrame:
 
 def print_accounts(frame: pd.DataFrame, console: Console | None = None) -> None:
     console = console or Console(width=160)
-    table = Table(title="Accounts needing attention", show_lines=False)
-    for col in ("account", "segment", "ARR", "score", "tier", "why"):
-        table.add_column(col, overflow="fold")
-    for row in frame.itertuples(index=False):
+    table = Table(title="Accounts needing attention today", show_lines=True)
+    table.add_column("#", justify="right")
+    table.add_column("account", overflow="fold", max_width=24)
+    table.add_column("ARR", justify="right")
+    table.add_column("score", justify="right")
+    table.add_column("tier / trend")
+    table.add_column("why", overflow="fold", ratio=3)
+    table.add_column("what to do", overflow="fold", ratio=2)
+    for rank, row in enumerate(frame.itertuples(index=False), start=1):
         table.add_row(
-            f"{row.account_name} ({row.account_id})",
-            row.segment,
+            str(rank),
+            f"{row.account_name}\n{row.account_id} · {row.segment}",
             f"{row.arr_reporting:,.0f} {row.reporting_currency}",
             f"{row.health_score:.0f}",
-            f"[{TIER_STYLE.get(row.health_tier, '')}]{row.health_tier}[/]",
+            f"[{TIER_STYLE.get(row.health_tier, '')}]{row.health_tier}[/]\n{row.trend_direction}",
             row.explanation,
+            row.recommended_action,
         )
     console.print(table)

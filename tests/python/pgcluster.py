@@ -66,9 +66,23 @@ class PgCluster:
             run_as = ["runuser", "-u", "postgres", "--"]
         cluster = cls(base=base, port=free_port(), pg_ctl=pg_ctl, run_as=run_as)
         subprocess.run(
-            [*run_as, initdb, "-D", str(cluster.data_dir), "-A", "trust", "-U", "postgres",
-             "-E", "UTF8", "--no-sync", "--locale=C"],
-            check=True, capture_output=True, text=True,
+            [
+                *run_as,
+                initdb,
+                "-D",
+                str(cluster.data_dir),
+                "-A",
+                "trust",
+                "-U",
+                "postgres",
+                "-E",
+                "UTF8",
+                "--no-sync",
+                "--locale=C",
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
         )
         options = (
             f"-p {cluster.port} -k {base} -c listen_addresses=127.0.0.1 -c fsync=off "
@@ -76,9 +90,22 @@ class PgCluster:
             "-c shared_buffers=256MB -c work_mem=64MB"
         )
         proc = subprocess.run(
-            [*run_as, pg_ctl, "-D", str(cluster.data_dir), "-o", options, "-w", "-t", "60",
-             "-l", str(base / "postgres.log"), "start"],
-            capture_output=True, text=True,
+            [
+                *run_as,
+                pg_ctl,
+                "-D",
+                str(cluster.data_dir),
+                "-o",
+                options,
+                "-w",
+                "-t",
+                "60",
+                "-l",
+                str(base / "postgres.log"),
+                "start",
+            ],
+            capture_output=True,
+            text=True,
         )
         if proc.returncode != 0:
             log = (base / "postgres.log").read_text() if (base / "postgres.log").exists() else ""
@@ -92,8 +119,9 @@ class PgCluster:
         deadline = time.monotonic() + 30
         while True:
             try:
-                psycopg2.connect(host=self.host, port=self.port, user=self.user,
-                                 dbname="postgres").close()
+                psycopg2.connect(
+                    host=self.host, port=self.port, user=self.user, dbname="postgres"
+                ).close()
                 return
             except psycopg2.OperationalError:
                 if time.monotonic() > deadline:
@@ -113,6 +141,7 @@ class PgCluster:
     def stop(self) -> None:
         subprocess.run(
             [*self.run_as, self.pg_ctl, "-D", str(self.data_dir), "-m", "fast", "-w", "stop"],
-            capture_output=True, text=True,
+            capture_output=True,
+            text=True,
         )
         shutil.rmtree(self.base, ignore_errors=True)

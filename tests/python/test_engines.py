@@ -42,9 +42,17 @@ def test_scores_are_in_range_and_tiers_follow_thresholds(duck_built: Warehouse) 
     assert len(scored) == len(mart), "every live account has at least one signal in the demo"
     for col in SCORE_COLUMNS[:6]:
         values = mart[col].dropna()
-        assert values.between(0, 100).all() if col != "data_completeness" else values.between(0, 1).all()
-    expected = pd.cut(scored["health_score"], [0, 40, 70, 101], right=False,
-                      labels=["critical", "at_risk", "healthy"]).astype(str)
+        assert (
+            values.between(0, 100).all()
+            if col != "data_completeness"
+            else values.between(0, 1).all()
+        )
+    expected = pd.cut(
+        scored["health_score"],
+        [0, 40, 70, 101],
+        right=False,
+        labels=["critical", "at_risk", "healthy"],
+    ).astype(str)
     assert (expected.values == scored["health_tier"].values).all()
     # a real spread, not a constant
     assert scored["health_tier"].nunique() == 3
@@ -70,7 +78,15 @@ def test_duckdb_and_postgres_produce_the_same_mart(
         right = pg[col].astype(float).to_numpy()
         assert np.array_equal(np.isnan(left), np.isnan(right)), col
         np.testing.assert_allclose(left, right, rtol=0, atol=1e-9, equal_nan=True, err_msg=col)
-    for col in ["health_tier", "risk_level", "weakest_family", "weakest_factor", "explanation",
-                "weights_version", "segment", "org_id"]:
+    for col in [
+        "health_tier",
+        "risk_level",
+        "weakest_family",
+        "weakest_factor",
+        "explanation",
+        "weights_version",
+        "segment",
+        "org_id",
+    ]:
         assert list(duck[col].fillna("")) == list(pg[col].fillna("")), col
     assert (pd.to_datetime(duck["as_of_date"]) == pd.to_datetime(pg["as_of_date"])).all()
