@@ -1,0 +1,61 @@
+-- For every churned account: how long before the churn did the first alert fire (looking back
+-- up to twice outcome_horizon_days)? No alert at all is a missed churn. The distribution and
+-- the median per segment are in rpt_lead_time_summary.
+
+with
+
+churns as (
+    select
+        outcomes.account_id,
+        accounts.segment,
+        min(outcomes.outcome_date) as churn_date
+    from {{ ref('stg_crm__outcomes') }} as outcomes
+    inner join {{ ref('stg_crm__accounts') }} as accounts
+        on outcomes.account_id = accounts.account_id
+    where outcomes.outcome_type = 'churned'
+    group by 1, 2
+),
+
+alerts as (
+    select * from {{ ref('mart_health_alerts') }}
+),
+
+first_alerts as (
+    select
+        churns.account_id,
+        min(alerts.alert_date) as first_alert_date
+    from churns
+    inner join alerts
+        on
+            churns.account_id = alerts.account_id
+            and alerts.alert_date < churns.churn_date
+            and alerts.alert_date >= cast({{
+                dbt.dateadd('day', -2 * var('outcome_horizon_days'), 'churns.churn_date')
+            }} as date)
+    group by 1
+),
+
+final as (
+    select
+        churns.account_id,
+        churns.segment,
+        churns.churn_date,
+        first_alerts.first_alert_date,
+        cast({{ dbt.datediff('first_alerts.first_alert_date', 'churns.churn_date', 'day') }} as integer)
+            as lead_time_days,
+        case
+            when first_alerts.first_alert_date is null then 'no alert'
+            when {{ dbt.datediff('first_alerts.first_alert_date', 'churns.churn_date', 'day') }} <= 30
+                then '0-30 days'
+            when {{ dbt.datediff('first_alerts.first_alert_date', 'churns.churn_date', 'day') }} <= 60
+                then '31-60 days'
+            when {{ dbt.datediff('first_alerts.first_alert_date', 'churns.churn_date', 'day') }} <= 90
+                then '61-90 days'
+            else 'over 90 days'
+        end as lead_time_bucket
+    from churns
+    left join first_alerts
+        on churns.account_id = first_alerts.account_id
+)
+
+select * from final

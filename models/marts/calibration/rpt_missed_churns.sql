@@ -1,0 +1,73 @@
+-- Churned accounts the score never flagged: no at_risk or critical final tier on any score
+-- date in the outcome_horizon_days before the churn. Every row is a calibration point.
+
+with
+
+outcomes as (
+    select * from {{ ref('int_outcomes') }}
+),
+
+churns as (
+    select
+        account_id,
+        min(outcome_date) as churn_date
+    from {{ ref('stg_crm__outcomes') }}
+    where outcome_type = 'churned'
+    group by 1
+),
+
+before_churn as (
+    select
+        churns.account_id,
+        churns.churn_date,
+        outcomes.segment,
+        outcomes.score_date,
+        outcomes.health_score,
+        outcomes.final_tier,
+        outcomes.arr_reporting,
+        outcomes.history_source,
+        row_number() over (
+            partition by churns.account_id order by outcomes.score_date desc
+        ) as recency_rank
+    from churns
+    inner join outcomes
+        on
+            churns.account_id = outcomes.account_id
+            and outcomes.score_date < churns.churn_date
+            and outcomes.score_date
+            >= cast({{ dbt.dateadd('day', -1 * var('outcome_horizon_days'), 'churns.churn_date') }} as date)
+),
+
+summarised as (
+    select
+        account_id,
+        churn_date,
+        max(segment) as segment,
+        max(case when final_tier in ('at_risk', 'critical') then 1 else 0 end) as was_flagged,
+        min(health_score) as min_score_before_churn,
+        max(case when recency_rank = 1 then health_score end) as last_score_before_churn,
+        max(case when recency_rank = 1 then score_date end) as last_score_date,
+        max(case when recency_rank = 1 then arr_reporting end) as arr_reporting,
+        {{ dbt.listagg('distinct history_source', "', '", 'order by history_source') }}
+            as history_sources,
+        count(*) as score_dates_before_churn
+    from before_churn
+    group by 1, 2
+),
+
+final as (
+    select
+        summarised.account_id,
+        summarised.segment,
+        summarised.history_sources,
+        cast(summarised.score_dates_before_churn as bigint) as score_dates_before_churn,
+        {{ round_score('summarised.min_score_before_churn') }} as min_score_before_churn,
+        {{ round_score('summarised.last_score_before_churn') }} as last_score_before_churn,
+        cast(summarised.arr_reporting as {{ type_double() }}) as arr_reporting,
+        summarised.last_score_date,
+        summarised.churn_date
+    from summarised
+    where summarised.was_flagged = 0
+)
+
+select * from final
