@@ -17,12 +17,13 @@ family_totals as (
     select
         account_id,
         score_date,
+        segment,
         family,
         sum(factor_weight) as family_factor_weight,
         sum(case when sub_score is not null then factor_weight else 0 end)
             as family_factor_weight_with_data
     from factor_scores
-    group by 1, 2, 3
+    group by 1, 2, 3, 4
 ),
 
 families_with_weights as (
@@ -34,16 +35,10 @@ families_with_weights as (
         family_totals.family_factor_weight_with_data,
         segment_weights.weight as family_weight
     from family_totals
-    inner join factor_scores
-        on
-            family_totals.account_id = factor_scores.account_id
-            and family_totals.score_date = factor_scores.score_date
-            and family_totals.family = factor_scores.family
     inner join segment_weights
         on
-            factor_scores.segment = segment_weights.segment
-            and factor_scores.family = segment_weights.family
-    group by 1, 2, 3, 4, 5, 6
+            family_totals.segment = segment_weights.segment
+            and family_totals.family = segment_weights.family
 ),
 
 account_totals as (
@@ -59,7 +54,7 @@ account_totals as (
     group by 1, 2
 ),
 
-final as (
+weighted as (
     select
         factor_scores.account_id,
         factor_scores.org_id,
@@ -103,6 +98,27 @@ final as (
         on
             factor_scores.account_id = account_totals.account_id
             and factor_scores.score_date = account_totals.score_date
+),
+
+final as (
+    -- rounded, so that ties between drivers break the same way on every engine
+    select
+        account_id,
+        org_id,
+        score_date,
+        segment,
+        family,
+        factor_name,
+        raw_value,
+        unit,
+        is_key,
+        sub_score,
+        factor_weight,
+        family_weight,
+        {{ round_score('effective_weight') }} as effective_weight,
+        {{ round_score('points_lost') }} as points_lost,
+        {{ round_score('data_completeness') }} as data_completeness
+    from weighted
 )
 
 select * from final
