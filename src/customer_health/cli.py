@@ -134,5 +134,128 @@ def _connection_hint(wh: Warehouse) -> str:
     return f"check that {wh.duckdb_path} is writable and not open in another process"
 
 
+@main.command("calibrate")
+@click.option(
+    "--prior-strength",
+    default=30.0,
+    show_default=True,
+    type=float,
+    help="Churn events a segment needs to count as much as the global fit (shrinkage k).",
+)
+@click.option(
+    "--output-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Where the proposed seeds go (default: seeds/proposed in the project).",
+)
+@click.option(
+    "--json",
+    "json_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Machine-readable result (default: reports/calibration.json in the project).",
+)
+@click.option(
+    "--apply",
+    is_flag=True,
+    help="Copy the proposal over seeds/segment_weights.csv and seeds/score_tiers.csv.",
+)
+@TARGET
+def calibrate_command(
+    prior_strength: float,
+    output_dir: Path | None,
+    json_path: Path | None,
+    apply: bool,
+    target: str | None,
+) -> None:
+    """Fit per-segment weights and tier cut-offs on churn outcomes, out of time; propose them."""
+    import json
+
+    from customer_health import calibrate
+
+    wh = _warehouse(target)
+    project = dbt_runner.project_dir()
+    output_dir = output_dir or project / "seeds" / "proposed"
+    json_path = json_path or project / "reports" / "calibration.json"
+    click.echo(f"Calibrating on {wh.describe()}")
+    try:
+        result = calibrate.run_calibration(
+            wh,
+            prior_strength=prior_strength,
+            output_dir=output_dir,
+            apply=apply,
+            seeds_dir=project / "seeds",
+            json_path=json_path,
+            progress=True,
+        )
+    except calibrate.NotEnoughHistory as exc:
+        json_path.parent.mkdir(parents=True, exist_ok=True)
+        json_path.write_text(json.dumps({"status": "refused", "message": str(exc)}, indent=2))
+        click.secho(f"calibration refused: {exc}", fg="yellow", err=True)
+        click.echo(f"Refusal recorded in {json_path}", err=True)
+        sys.exit(3)
+    except Exception as exc:
+        _fail(
+            f"could not read the calibration inputs: {exc}",
+            "run `customer-health build` first (int_outcomes and the calibration marts)",
+        )
+    calibrate.print_summary(result)
+    proposal = result.files.get("proposal", {})
+    click.echo(f"\nProposal written to {output_dir}/ ({', '.join(sorted(proposal))})")
+    click.echo(f"JSON written to {json_path}")
+    if apply:
+        click.secho(
+            "Applied: " + ", ".join(result.files.get("applied_to", [])), fg="green", bold=True
+        )
+        click.echo("next: run `customer-health build` to rescore with the new weights and tiers")
+    else:
+        click.echo("Nothing in seeds/ was changed; re-run with --apply to adopt the proposal.")
+
+
+@main.command("report")
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="HTML file to write (default: reports/health_report.html in the project).",
+)
+@click.option(
+    "--calibration-json",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Use this result of `customer-health calibrate` instead of calibrating now.",
+)
+@click.option(
+    "--prior-strength", default=30.0, show_default=True, type=float, help="As for calibrate."
+)
+@TARGET
+def report_command(
+    output: Path | None, calibration_json: Path | None, prior_strength: float, target: str | None
+) -> None:
+    """Write the self-contained HTML health report (portfolio, attention list, calibration)."""
+    from customer_health import report
+
+    wh = _warehouse(target)
+    output = output or dbt_runner.project_dir() / "reports" / "health_report.html"
+    click.echo(f"Building the report from {wh.describe()}")
+    try:
+        result = report.build_report(
+            wh,
+            output,
+            calibration_json=calibration_json,
+            prior_strength=prior_strength,
+            progress=True,
+        )
+    except Exception as exc:
+        _fail(
+            f"could not build the report: {exc}",
+            "run `customer-health build` first (the marts feed the report)",
+        )
+    click.echo(
+        f"Report written to {result.path.resolve()} ({result.charts} charts; calibration "
+        f"{result.calibration_status}). Open it in any browser; it needs no network."
+    )
+
+
 if __name__ == "__main__":
     main()

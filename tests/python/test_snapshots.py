@@ -17,13 +17,23 @@ from .conftest import duckdb_warehouse
 
 END = generator.DEFAULT_END_DATE
 QUIET = ("QUIET001", "QUIET002")  # accounts with no signal at all: their score never changes
-CHECK = ["health_score", "health_tier", "risk_level", "final_tier", "is_overridden",
-         "weights_version"]
+CHECK = [
+    "health_score",
+    "health_tier",
+    "risk_level",
+    "final_tier",
+    "is_overridden",
+    "weights_version",
+]
 
 
 def build(wh: Warehouse, as_of) -> pd.DataFrame:
-    dbt_runner.run(["build", "--exclude", "test_type:data"], wh,
-                   dbt_vars={"as_of_date": as_of.isoformat()}, quiet=True)
+    dbt_runner.run(
+        ["build", "--exclude", "test_type:data"],
+        wh,
+        dbt_vars={"as_of_date": as_of.isoformat()},
+        quiet=True,
+    )
     return wh.query_df("select * from marts.mart_account_health").set_index("account_id")
 
 
@@ -94,7 +104,9 @@ def test_changed_accounts_close_the_old_version_and_open_a_new_one(three_builds)
         rows = rows.sort_values("dbt_valid_from")
         closed = rows.iloc[:-1]
         assert closed["dbt_valid_to"].notna().all()
-        assert (closed["dbt_valid_to"].to_numpy() == rows["dbt_valid_from"].iloc[1:].to_numpy()).all()
+        assert (
+            closed["dbt_valid_to"].to_numpy() == rows["dbt_valid_from"].iloc[1:].to_numpy()
+        ).all()
     changed = [
         account
         for account in marts[1].index.intersection(marts[2].index)
@@ -106,7 +118,9 @@ def test_changed_accounts_close_the_old_version_and_open_a_new_one(three_builds)
         rows = final[final["account_id"] == account]
         assert rows["dbt_valid_to"].isna().sum() == 1
         assert len(rows) > len(snaps[1][snaps[1]["account_id"] == account])
-        assert (rows.set_index(["account_id", "dbt_valid_from"]).index.isin(after_second)).sum() >= 1
+        assert (
+            rows.set_index(["account_id", "dbt_valid_from"]).index.isin(after_second)
+        ).sum() >= 1
 
 
 def test_unchanged_accounts_keep_their_single_version(three_builds) -> None:
