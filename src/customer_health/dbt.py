@@ -74,10 +74,14 @@ def run(
         full += ["--vars", json.dumps(dbt_vars)]
     if quiet:
         full = ["--quiet", *full]
-    # Keep dbt's target/ and logs/ apart per engine so parallel users don't collide.
+    # Keep dbt's target/ apart per engine (or where CUSTOMER_HEALTH_DBT_TARGET_PATH says) so
+    # that concurrent runs on different warehouses do not overwrite each other's artifacts.
+    target_path = os.environ.get("CUSTOMER_HEALTH_DBT_TARGET_PATH") or str(
+        project / "target" / warehouse.engine
+    )
     env = {
         **warehouse.env(),
-        "DBT_TARGET_PATH": str(project / "target" / warehouse.engine),
+        "DBT_TARGET_PATH": target_path,
         "DBT_LOG_PATH": str(project / "logs"),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }
