@@ -77,7 +77,11 @@ def pg_built(pg_cluster: PgCluster) -> Warehouse:
 @pytest.fixture(autouse=True, scope="session")
 def _no_user_env() -> Iterator[None]:
     """Tests must not depend on a developer's own warehouse settings."""
-    saved = {k: v for k, v in os.environ.items() if k.startswith("CUSTOMER_HEALTH_")}
+    saved = {
+        k: v
+        for k, v in os.environ.items()
+        if k.startswith("CUSTOMER_HEALTH_") and k != "CUSTOMER_HEALTH_DBT_TARGET_PATH"
+    }
     for k in saved:
         del os.environ[k]
     yield

@@ -29,7 +29,7 @@ def test_mart_is_built_with_one_row_per_live_account(duck_built: Warehouse) -> N
     mart = read_mart(duck_built)
     assert len(mart) > 100
     assert mart["account_id"].is_unique
-    assert mart["as_of_date"].nunique() == 1
+    assert mart["score_date"].nunique() == 1
     live = duck_built.query_df(
         "select count(*) as n from intermediate.int_scoring__account_dates where is_current"
     )["n"][0]
@@ -58,12 +58,20 @@ def test_scores_are_in_range_and_tiers_follow_thresholds(duck_built: Warehouse) 
     assert scored["health_tier"].nunique() == 3
 
 
-def test_every_account_has_an_explanation_with_a_value(duck_built: Warehouse) -> None:
+def test_every_account_not_healthy_has_a_cause_with_values_and_an_action(
+    duck_built: Warehouse,
+) -> None:
     mart = read_mart(duck_built)
-    assert mart["explanation"].str.len().gt(20).all()
-    assert mart["explanation"].str.startswith("Weakest: ").all()
-    weakest = mart.apply(lambda r: r["weakest_family"] in r["explanation"], axis=1)
-    assert weakest.all()
+    at_risk = mart[mart["health_tier"] != "healthy"]
+    assert len(at_risk) > 0
+    assert at_risk["explanation"].str.len().gt(20).all()
+    assert at_risk["recommended_action"].str.len().gt(20).all()
+    # the explanation names families and carries real values
+    assert at_risk["explanation"].str.contains(r"^(Usage|Support|Relationship|Finance): ").all()
+    assert at_risk["explanation"].str.contains(r"\d").all()
+    # the first driver of the explanation is the first of top_drivers
+    first = at_risk["explanation"].str.split("; ").str[0]
+    assert all(d.startswith(f) for d, f in zip(at_risk["top_drivers"], first, strict=True))
 
 
 @pytest.mark.postgres
@@ -81,12 +89,61 @@ def test_duckdb_and_postgres_produce_the_same_mart(
     for col in [
         "health_tier",
         "risk_level",
-        "weakest_family",
-        "weakest_factor",
+        "final_tier",
+        "trend_direction",
+        "main_driver",
         "explanation",
+        "top_drivers",
+        "recommended_action",
+        "rule_flags",
         "weights_version",
         "segment",
         "org_id",
     ]:
         assert list(duck[col].fillna("")) == list(pg[col].fillna("")), col
-    assert (pd.to_datetime(duck["as_of_date"]) == pd.to_datetime(pg["as_of_date"])).all()
+    assert (pd.to_datetime(duck["score_date"]) == pd.to_datetime(pg["score_date"])).all()
+
+
+# Every public relation, with the columns that identify a row.
+PUBLIC_RELATIONS = {
+    "marts.mart_account_health_history": ["account_id", "score_date"],
+    "marts.mart_account_health_factors": ["account_id", "factor_name"],
+    "marts.mart_health_alerts": ["alert_id"],
+    "marts.mart_portfolio_health": ["org_id", "dimension_name", "dimension_value"],
+    "calibration.rpt_calibration_by_tier": ["scale", "band", "segment", "weights_version"],
+    "calibration.rpt_calibration_deciles": ["segment", "weights_version", "score_decile"],
+    "calibration.rpt_missed_churns": ["account_id"],
+    "calibration.rpt_alert_outcomes": ["alert_id"],
+    "calibration.rpt_lead_time_summary": ["segment"],
+}
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("relation", sorted(PUBLIC_RELATIONS))
+def test_every_public_relation_is_identical_on_both_engines(
+    duck_built: Warehouse, pg_built: Warehouse, relation: str
+) -> None:
+    keys = PUBLIC_RELATIONS[relation]
+    duck = duck_built.query_df(f"select * from {relation}")
+    pg = pg_built.query_df(f"select * from {relation}")
+    assert len(duck) == len(pg) > 0, relation
+    duck = duck.sort_values(keys, na_position="first").reset_index(drop=True)
+    pg = pg.sort_values(keys, na_position="first").reset_index(drop=True)
+    for col in duck.columns:
+        left, right = duck[col], pg[col]
+        if pd.api.types.is_numeric_dtype(left) and not pd.api.types.is_bool_dtype(left):
+            np.testing.assert_allclose(
+                left.astype(float).to_numpy(),
+                right.astype(float).to_numpy(),
+                rtol=0,
+                atol=1e-9,
+                equal_nan=True,
+                err_msg=f"{relation}.{col}",
+            )
+        else:
+            as_text = [str(v) if pd.notna(v) else None for v in left]
+            other = [str(v) if pd.notna(v) else None for v in right]
+            if col.endswith(("_date", "_at")):
+                as_text = [str(pd.Timestamp(v)) if v else None for v in as_text]
+                other = [str(pd.Timestamp(v)) if v else None for v in other]
+            assert as_text == other, f"{relation}.{col}"

@@ -91,4 +91,6 @@ def test_history_row_equals_a_build_on_data_truncated_at_that_date(
                 err_msg=column,
             )
         else:
-            assert list(left.fillna("<null>")) == list(right.fillna("<null>")), column
+            as_text = [None if pd.isna(v) else str(v) for v in left]
+            other = [None if pd.isna(v) else str(v) for v in right]
+            assert as_text == other, column
