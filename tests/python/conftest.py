@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -52,6 +53,18 @@ def pg_warehouse(cluster: PgCluster, dbname: str) -> Warehouse:
 
 def duckdb_warehouse(directory: Path, name: str = "warehouse.duckdb") -> Warehouse:
     return replace(Warehouse.from_env("duckdb"), duckdb_path=directory / name)
+
+
+def copy_duckdb(wh: Warehouse, directory: Path) -> Warehouse:
+    """A copy of a DuckDB warehouse in another directory, checkpointed first: dbt-duckdb keeps
+    the file open in-process, so recent changes may still sit in the write-ahead log."""
+    assert wh.duckdb_path is not None
+    wh.execute("checkpoint")
+    shutil.copyfile(wh.duckdb_path, directory / "warehouse.duckdb")
+    wal = Path(f"{wh.duckdb_path}.wal")
+    if wal.exists():
+        shutil.copyfile(wal, directory / "warehouse.duckdb.wal")
+    return duckdb_warehouse(directory)
 
 
 def load_and_build(wh: Warehouse, **book: int) -> Warehouse:

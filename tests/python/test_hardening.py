@@ -4,7 +4,6 @@ and no personal data in any mart or snapshot."""
 from __future__ import annotations
 
 import re
-import shutil
 from datetime import timedelta
 from pathlib import Path
 
@@ -14,7 +13,7 @@ import pytest
 from customer_health import dbt as dbt_runner
 from customer_health.warehouse import Warehouse
 
-from .conftest import duckdb_warehouse
+from .conftest import copy_duckdb
 
 PUBLIC = [
     "marts.mart_account_health",
@@ -39,9 +38,7 @@ def snapshot_of(wh: Warehouse, relation: str) -> pd.DataFrame:
 
 
 def copy_of(wh: Warehouse, tmp_path: Path) -> Warehouse:
-    assert wh.duckdb_path is not None
-    shutil.copyfile(wh.duckdb_path, tmp_path / "warehouse.duckdb")
-    return duckdb_warehouse(tmp_path)
+    return copy_duckdb(wh, tmp_path)
 
 
 def test_running_twice_on_the_same_inputs_gives_identical_marts(

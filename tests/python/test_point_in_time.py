@@ -3,7 +3,6 @@ truncated at d (nothing dated after d exists yet) computes as the current score.
 
 from __future__ import annotations
 
-import shutil
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -14,7 +13,7 @@ import pytest
 from customer_health import dbt as dbt_runner
 from customer_health.warehouse import Warehouse
 
-from .conftest import duckdb_warehouse
+from .conftest import copy_duckdb
 
 
 def truncate_at(wh: Warehouse, d: date) -> None:
@@ -55,9 +54,7 @@ def truncated_build(duck_built: Warehouse, tmp_path_factory: pytest.TempPathFact
     )
     d = pd.Timestamp(full["d"][0]).date()
     directory: Path = tmp_path_factory.mktemp("pit")
-    assert duck_built.duckdb_path is not None
-    shutil.copyfile(duck_built.duckdb_path, directory / "warehouse.duckdb")
-    wh = duckdb_warehouse(directory)
+    wh = copy_duckdb(duck_built, directory)
     truncate_at(wh, d)
     dbt_runner.run(
         ["build", "--full-refresh", "--exclude", "test_type:data"],

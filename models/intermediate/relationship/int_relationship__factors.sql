@@ -31,7 +31,12 @@ activity_facts as (
         (activities.activity_type = 'meeting' and activities.outcome = 'held')
         or (activities.activity_type = 'call' and activities.outcome = 'completed')
             as is_meaningful_touch,
-        coalesce(contacts.role in ('sponsor', 'champion'), false) as is_with_sponsor_or_champion
+        -- the contact held the role on the day of the activity (point-in-time)
+        coalesce(
+            contacts.role in ('sponsor', 'champion')
+            and contacts.active_from_date <= cast(activities.occurred_at as date),
+            false
+        ) as is_with_sponsor_or_champion
     from activities
     left join contacts
         on activities.contact_id = contacts.contact_id
