@@ -11,13 +11,29 @@ import pandas as pd
 import pytest
 
 from customer_health import dbt as dbt_runner
+from customer_health.contract import TABLES
 from customer_health.warehouse import Warehouse
 
 from .conftest import copy_duckdb
 
 
+def keep_latest_versions(wh: Warehouse) -> None:
+    """Drop superseded versions of each key (staging keeps the latest one anyway), so that
+    truncating by date cannot bring back an old version of a row whose latest version is
+    dated after d."""
+    for table in TABLES:
+        key = ", ".join(table.key)
+        wh.execute(
+            f"delete from {table.schema}.{table.name} where rowid not in ("
+            f"select rowid from (select rowid, row_number() over (partition by {key} "
+            f"order by _loaded_at desc) as rn from {table.schema}.{table.name}) as v "
+            "where rn = 1)"
+        )
+
+
 def truncate_at(wh: Warehouse, d: date) -> None:
-    """Make the raw data look as it did at the end of day d."""
+    """Make the raw data look as it did at the end of day d: nothing dated after d exists."""
+    keep_latest_versions(wh)
     nxt = f"timestamptz '{(d + timedelta(days=1)).isoformat()} 00:00:00+00'"
     day = f"date '{d.isoformat()}'"
     wh.execute(
