@@ -111,18 +111,35 @@ def top(limit: int, target: str | None) -> None:
 @click.option("--seed", default=42, show_default=True)
 @click.pass_context
 def demo(ctx: click.Context, accounts: int, days: int, seed: int) -> None:
-    """The whole demo on DuckDB: generate data, build, show the accounts needing attention."""
+    """The whole demo on DuckDB: generate, build, show who needs attention, calibrate, report."""
     started = time.perf_counter()
     ctx.invoke(
         demo_data, accounts=accounts, days=days, seed=seed, end_date=None, orgs=1, target="duckdb"
     )
     ctx.invoke(build, as_of_date=None, full_refresh=True, target="duckdb")
     ctx.invoke(top, limit=10, target="duckdb")
+    click.echo("\nCalibrating the weights against the book's churn history (nothing is applied)")
+    try:
+        ctx.invoke(
+            calibrate_command,
+            prior_strength=30.0,
+            output_dir=None,
+            json_path=None,
+            apply=False,
+            target="duckdb",
+        )
+    except SystemExit as exc:  # a polite refusal (too little history) must not stop the demo
+        if exc.code != 3:
+            raise
+    ctx.invoke(
+        report_command, output=None, calibration_json=None, prior_strength=30.0, target="duckdb"
+    )
     wh = _warehouse("duckdb")
     path = Path(str(wh.duckdb_path)).resolve()
     click.echo(
-        f"Demo finished in {time.perf_counter() - started:.0f}s. Open the warehouse with: "
-        f"duckdb {path}"
+        f"\nDemo finished in {time.perf_counter() - started:.0f}s.\n"
+        f"  warehouse: {path} (open it with `duckdb {path}`)\n"
+        f"  report:    {dbt_runner.project_dir() / 'reports' / 'health_report.html'}"
     )
 
 
