@@ -7,7 +7,7 @@ select
     count(*) as alerts,
     sum(case when is_censored then 1 else 0 end) as awaiting_outcome,
     sum(is_followed_by_churn) as followed_by_churn,
-    round(cast(avg(1.0 * is_followed_by_churn) as decimal(18, 6)), 3) as precision,
+    round(cast(avg(1.0 * is_followed_by_churn) as decimal(18, 6)), 3) as alert_precision,
     round(cast(1 - avg(1.0 * is_followed_by_churn) as decimal(18, 6)), 3) as false_alarm_rate
 from {{ ref('rpt_alert_outcomes') }}
 group by 1, 2

@@ -130,19 +130,23 @@ final as (
         cast({{ dbt.dateadd('day', horizon, 'history.score_date') }} as date)
         > data_end.data_end_date as is_censored,
         case
-            when cast({{ dbt.dateadd('day', horizon, 'history.score_date') }} as date)
+            when
+                cast({{ dbt.dateadd('day', horizon, 'history.score_date') }} as date)
                 > data_end.data_end_date
                 then null
-            when next_outcomes.next_churn_date
+            when
+                next_outcomes.next_churn_date
                 <= cast({{ dbt.dateadd('day', horizon, 'history.score_date') }} as date)
                 then 1
             else 0
         end as is_churned_within_horizon,
         case
-            when cast({{ dbt.dateadd('day', horizon, 'history.score_date') }} as date)
+            when
+                cast({{ dbt.dateadd('day', horizon, 'history.score_date') }} as date)
                 > data_end.data_end_date
                 then null
-            when next_outcomes.next_churn_date
+            when
+                next_outcomes.next_churn_date
                 <= cast({{ dbt.dateadd('day', horizon, 'history.score_date') }} as date)
                 or next_outcomes.next_downgrade_date
                 <= cast({{ dbt.dateadd('day', horizon, 'history.score_date') }} as date)

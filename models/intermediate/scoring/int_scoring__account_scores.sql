@@ -251,13 +251,15 @@ explained as (
                 || coalesce('; ' || with_risk.driver_3_text, '')
         end as explanation,
         case
-            when with_risk.first_rule_flag is null and with_risk.health_tier = 'healthy'
+            when
+                with_risk.first_rule_flag is null and with_risk.health_tier = 'healthy'
                 and with_risk.trend_direction <> 'declining'
                 then 'nurture'
             else coalesce(rule_playbooks.playbook, factor_playbooks.playbook, 'nurture')
         end as playbook,
         case
-            when with_risk.first_rule_flag is null and with_risk.health_tier = 'healthy'
+            when
+                with_risk.first_rule_flag is null and with_risk.health_tier = 'healthy'
                 and with_risk.trend_direction <> 'declining'
                 then default_playbook.recommended_action
             else coalesce(

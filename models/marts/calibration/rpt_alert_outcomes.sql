@@ -10,7 +10,10 @@ alerts as (
 ),
 
 accounts as (
-    select account_id, segment from {{ ref('stg_crm__accounts') }}
+    select
+        account_id,
+        segment
+    from {{ ref('stg_crm__accounts') }}
 ),
 
 churns as (
@@ -37,12 +40,18 @@ labelled as (
         alerts.alert_date,
         churns.churn_date,
         case
-            when cast({{ dbt.dateadd('day', var('outcome_horizon_days'), 'alerts.alert_date') }} as date)
+            when
+                cast(
+                    {{ dbt.dateadd('day', var('outcome_horizon_days'), 'alerts.alert_date') }} as date  -- noqa: LT05
+                )
                 > data_end.data_end_date
                 then null
-            when churns.churn_date > alerts.alert_date
+            when
+                churns.churn_date > alerts.alert_date
                 and churns.churn_date
-                <= cast({{ dbt.dateadd('day', var('outcome_horizon_days'), 'alerts.alert_date') }} as date)
+                <= cast(
+                    {{ dbt.dateadd('day', var('outcome_horizon_days'), 'alerts.alert_date') }} as date  -- noqa: LT05
+                )
                 then 1
             else 0
         end as is_followed_by_churn

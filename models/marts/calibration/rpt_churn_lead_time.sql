@@ -6,13 +6,13 @@ with
 
 churns as (
     select
-        outcomes.account_id,
-        accounts.segment,
-        min(outcomes.outcome_date) as churn_date
-    from {{ ref('stg_crm__outcomes') }} as outcomes
-    inner join {{ ref('stg_crm__accounts') }} as accounts
-        on outcomes.account_id = accounts.account_id
-    where outcomes.outcome_type = 'churned'
+        account_outcomes.account_id,
+        crm_accounts.segment,
+        min(account_outcomes.outcome_date) as churn_date
+    from {{ ref('stg_crm__outcomes') }} as account_outcomes
+    inner join {{ ref('stg_crm__accounts') }} as crm_accounts
+        on account_outcomes.account_id = crm_accounts.account_id
+    where account_outcomes.outcome_type = 'churned'
     group by 1, 2
 ),
 
@@ -41,15 +41,17 @@ final as (
         churns.segment,
         churns.churn_date,
         first_alerts.first_alert_date,
-        cast({{ dbt.datediff('first_alerts.first_alert_date', 'churns.churn_date', 'day') }} as integer)
+        cast(
+            {{ dbt.datediff('first_alerts.first_alert_date', 'churns.churn_date', 'day') }} as integer  -- noqa: LT05
+        )
             as lead_time_days,
         case
             when first_alerts.first_alert_date is null then 'no alert'
-            when {{ dbt.datediff('first_alerts.first_alert_date', 'churns.churn_date', 'day') }} <= 30
+            when {{ dbt.datediff('first_alerts.first_alert_date', 'churns.churn_date', 'day') }} <= 30  -- noqa: LT05
                 then '0-30 days'
-            when {{ dbt.datediff('first_alerts.first_alert_date', 'churns.churn_date', 'day') }} <= 60
+            when {{ dbt.datediff('first_alerts.first_alert_date', 'churns.churn_date', 'day') }} <= 60  -- noqa: LT05
                 then '31-60 days'
-            when {{ dbt.datediff('first_alerts.first_alert_date', 'churns.churn_date', 'day') }} <= 90
+            when {{ dbt.datediff('first_alerts.first_alert_date', 'churns.churn_date', 'day') }} <= 90  -- noqa: LT05
                 then '61-90 days'
             else 'over 90 days'
         end as lead_time_bucket

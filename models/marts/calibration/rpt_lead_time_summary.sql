@@ -5,9 +5,17 @@
 with
 
 lead_times as (
-    select segment, account_id, lead_time_days from {{ ref('rpt_churn_lead_time') }}
+    select
+        segment,
+        account_id,
+        lead_time_days
+    from {{ ref('rpt_churn_lead_time') }}
     union all
-    select 'all' as segment, account_id, lead_time_days from {{ ref('rpt_churn_lead_time') }}
+    select
+        'all' as segment,
+        account_id,
+        lead_time_days
+    from {{ ref('rpt_churn_lead_time') }}
 ),
 
 final as (

@@ -35,7 +35,9 @@ before_churn as (
             churns.account_id = outcomes.account_id
             and outcomes.score_date < churns.churn_date
             and outcomes.score_date
-            >= cast({{ dbt.dateadd('day', -1 * var('outcome_horizon_days'), 'churns.churn_date') }} as date)
+            >= cast(
+                {{ dbt.dateadd('day', -1 * var('outcome_horizon_days'), 'churns.churn_date') }} as date  -- noqa: LT05
+            )
 ),
 
 summarised as (
@@ -57,17 +59,17 @@ summarised as (
 
 final as (
     select
-        summarised.account_id,
-        summarised.segment,
-        summarised.history_sources,
-        cast(summarised.score_dates_before_churn as bigint) as score_dates_before_churn,
+        account_id,
+        segment,
+        history_sources,
+        cast(score_dates_before_churn as bigint) as score_dates_before_churn,
         {{ round_score('summarised.min_score_before_churn') }} as min_score_before_churn,
         {{ round_score('summarised.last_score_before_churn') }} as last_score_before_churn,
-        cast(summarised.arr_reporting as {{ type_double() }}) as arr_reporting,
-        summarised.last_score_date,
-        summarised.churn_date
+        cast(arr_reporting as {{ type_double() }}) as arr_reporting,
+        last_score_date,
+        churn_date
     from summarised
-    where summarised.was_flagged = 0
+    where was_flagged = 0
 )
 
 select * from final
