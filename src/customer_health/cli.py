@@ -274,5 +274,14 @@ def report_command(
     )
 
 
+def _register_run() -> None:
+    from customer_health.orchestrate import run_command
+
+    main.add_command(run_command)
+
+
+_register_run()
+
+
 if __name__ == "__main__":
     main()

@@ -1,0 +1,426 @@
+"""`customer-health run`: the one command an orchestrator schedules.
+
+1. **Source gate.** Validate the raw sources with Great Expectations. If the gate fails, stop:
+   dbt does not run, so the marts of the previous run stay as they were.
+2. **dbt build.** Seeds, models, snapshots and dbt tests.
+3. **Mart check.** Validate the marts (distributions, coverage) and compare the tiers with the
+   previous run (drift: a warning, never a failure).
+4. **Summary.** Write a JSON summary, and the GX Data Docs.
+
+Exit codes (see ``docs/operations.md``): 0 ok (warnings included), 10 source gate failed,
+20 dbt build failed, 30 mart check failed, 2 the run could not start (options, connection),
+1 unexpected error.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+from customer_health import dbt as dbt_runner
+from customer_health import quality
+from customer_health.warehouse import ENGINES, Warehouse
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_CANNOT_START = 2
+EXIT_SOURCE_GATE = 10
+EXIT_DBT_BUILD = 20
+EXIT_MART_CHECK = 30
+
+STATUS = {
+    EXIT_OK: "ok",
+    EXIT_ERROR: "error",
+    EXIT_CANNOT_START: "cannot_start",
+    EXIT_SOURCE_GATE: "source_gate_failed",
+    EXIT_DBT_BUILD: "dbt_build_failed",
+    EXIT_MART_CHECK: "mart_check_failed",
+}
+
+SHOWN_FAILURES = 10  # failing expectations printed to the terminal (the summary has them all)
+
+
+def tiers_record_path(summary_path: Path) -> Path:
+    """Where the last successful run's tiers are kept: next to the summary."""
+    return summary_path.with_name(summary_path.stem + ".last_tiers.json")
+
+
+def gx_root(summary_path: Path) -> Path:
+    """The GX file context (suites, checkpoints, stored results): ``gx/`` next to the summary."""
+    return summary_path.parent
+
+
+@dataclass
+class RunResult:
+    exit_code: int
+    summary: dict[str, Any]
+    summary_path: Path
+    data_docs: Path | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def status(self) -> str:
+        return STATUS[self.exit_code]
+
+
+class _Steps:
+    """Per-step timing and status, printed as it goes."""
+
+    def __init__(self, echo: Callable[..., None], total: int) -> None:
+        self.echo = echo
+        self.total = total
+        self.items: list[dict[str, Any]] = []
+        self._started = 0.0
+
+    def start(self, name: str, text: str) -> None:
+        self._started = time.perf_counter()
+        self.echo(f"[{len(self.items) + 1}/{self.total}] {text}")
+        self.items.append({"name": name, "status": "running"})
+
+    def finish(self, status: str, detail: str = "") -> None:
+        seconds = round(time.perf_counter() - self._started, 2)
+        self.items[-1].update(status=status, seconds=seconds)
+        if detail:
+            self.items[-1]["detail"] = detail
+        colour = {"passed": "green", "failed": "red", "error": "red"}.get(status)
+        self.echo(
+            click.style(f"      {status}", fg=colour) + f" ({seconds:.1f}s) {detail}".rstrip()
+        )
+
+    def skip(self, name: str, reason: str) -> None:
+        self.items.append({"name": name, "status": "skipped", "seconds": 0.0, "detail": reason})
+
+
+def run_pipeline(
+    wh: Warehouse,
+    *,
+    as_of_date: date | None,
+    summary_path: Path,
+    docs_dir: Path,
+    echo: Callable[..., None] = click.echo,
+) -> RunResult:
+    """Gate, build, check; write the summary. Never raises: the exit code says what happened."""
+    summary_path = summary_path.resolve()
+    docs_dir = docs_dir.resolve()
+    started_at = datetime.now(UTC)
+    clock = time.perf_counter()
+    steps = _Steps(echo, total=3)
+    suites: list[dict[str, Any]] = []
+    warnings: list[str] = []
+    summary: dict[str, Any] = {
+        "status": None,
+        "exit_code": None,
+        "message": None,
+        "next": None,
+        "started_at": started_at.isoformat(timespec="seconds"),
+        "finished_at": None,
+        "duration_seconds": None,
+        "warehouse": {"engine": wh.engine, "description": wh.describe()},
+        "as_of_date": as_of_date.isoformat() if as_of_date else None,
+        "as_of_date_source": "option" if as_of_date else "latest activity date in the data",
+        "score_date": None,
+        "steps": steps.items,
+        "suites": suites,
+        "drift": {"status": "skipped", "reason": "the marts were not checked"},
+        "warnings": warnings,
+        "data_docs": str(docs_dir / "index.html"),
+        "summary": str(summary_path),
+        "thresholds": quality.THRESHOLDS,
+    }
+    data_docs: Path | None = None
+    echo(f"customer-health run on {wh.describe()}")
+
+    def done(code: int, message: str, next_step: str | None = None) -> RunResult:
+        summary.update(
+            status=STATUS[code],
+            exit_code=code,
+            message=message,
+            next=next_step,
+            finished_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            duration_seconds=round(time.perf_counter() - clock, 2),
+        )
+        if data_docs is None or not data_docs.exists():
+            summary["data_docs"] = None
+        summary_path.parent.mkdir(parents=True, exist_ok=True)
+        summary_path.write_text(json.dumps(quality.jsonable(summary), indent=2) + "\n")
+        _print_end(echo, code, message, next_step, summary_path, data_docs, warnings)
+        return RunResult(code, summary, summary_path, data_docs, warnings)
+
+    problem = _cannot_start(wh)
+    if problem:
+        return done(EXIT_CANNOT_START, problem[0], problem[1])
+
+    try:
+        with quality.open_project(wh, gx_root(summary_path), docs_dir) as project:
+            # ---------------------------------------------------------------- 1. gate
+            steps.start("source_gate", "Source gate: validating the raw sources (GX)")
+            gate = quality.validate_sources(wh, project, as_of_date)
+            summary["as_of_date"] = gate.as_of_date.isoformat() if gate.as_of_date else None
+            suites.extend(s.to_dict() for s in gate.suites)
+            data_docs = project.build_docs()
+            if not gate.success:
+                failed = [s.suite for s in gate.suites if not s.success]
+                steps.finish("failed", f"{len(failed)} of {len(gate.suites)} suites failed")
+                _print_failures(echo, gate.failures)
+                steps.skip("dbt_build", "source gate failed: dbt was not run")
+                steps.skip("mart_check", "source gate failed")
+                return done(
+                    EXIT_SOURCE_GATE,
+                    f"source gate failed ({', '.join(failed)}); dbt was not run, the marts "
+                    "of the previous run are unchanged",
+                    "fix the raw data named above (or the connector that loaded it) and run "
+                    "again; if the data is right and a bound is wrong, change THRESHOLDS in "
+                    "src/customer_health/quality.py. Details: the summary's `suites` and the "
+                    "Data Docs.",
+                )
+            steps.finish(
+                "passed",
+                f"{len(gate.suites)} suites, {sum(s.evaluated for s in gate.suites)} "
+                f"expectations, as_of_date {summary['as_of_date']}",
+            )
+
+            # ---------------------------------------------------------------- 2. dbt
+            steps.start("dbt_build", "dbt build (seeds, models, snapshots, tests)")
+            dbt_vars = {"as_of_date": as_of_date.isoformat()} if as_of_date else None
+            try:
+                dbt_runner.run(["build"], wh, dbt_vars=dbt_vars, quiet=True)
+            except dbt_runner.DbtError as exc:
+                steps.finish("failed")
+                echo(click.style(str(exc), fg="red"), err=True)
+                steps.skip("mart_check", "dbt build failed")
+                return done(
+                    EXIT_DBT_BUILD,
+                    f"dbt build failed: {exc}",
+                    "read the failing nodes above (logs/dbt.log has the full output). Models "
+                    "downstream of a failure were skipped and keep their previous contents; "
+                    "fix and run again.",
+                )
+            steps.finish("passed")
+
+            # ---------------------------------------------------------------- 3. marts
+            steps.start("mart_check", "Mart check: distributions, coverage, tier drift (GX)")
+            record_path = tiers_record_path(summary_path)
+            previous, drift_note = _previous_tiers(record_path, wh)
+            marts = quality.validate_marts(wh, project, previous)
+            suites.extend(s.to_dict() for s in marts.suites)
+            data_docs = project.build_docs()
+            summary["score_date"] = _score_date(wh)
+            summary["drift"] = _drift(marts, previous, drift_note, record_path)
+            if summary["drift"]["status"] == "warning":
+                warnings.append(summary["drift"]["message"])
+            if not marts.success:
+                failed = [s.suite for s in marts.suites if not s.success]
+                steps.finish("failed", f"{len(failed)} of {len(marts.suites)} suites failed")
+                _print_failures(echo, marts.failures)
+                return done(
+                    EXIT_MART_CHECK,
+                    f"mart check failed ({', '.join(failed)}): the marts were rebuilt but "
+                    "look wrong; do not publish them",
+                    "compare with the previous run (Data Docs), check recent changes to "
+                    "seeds/ and models/, and run again; the previous run's tiers record "
+                    "was kept.",
+                )
+            steps.finish(
+                "passed",
+                f"{len(marts.suites)} suites" + (", 1 warning (tier drift)" if warnings else ""),
+            )
+            record_path.write_text(
+                json.dumps(
+                    {
+                        "recorded_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                        "warehouse": wh.describe(),
+                        "score_date": summary["score_date"],
+                        "tiers": quality.current_tiers(wh),
+                    },
+                    indent=1,
+                    sort_keys=True,
+                )
+                + "\n"
+            )
+            return done(EXIT_OK, "sources valid, marts built and checked")
+    except Exception as exc:  # a crash must still leave a summary behind
+        if steps.items and steps.items[-1]["status"] == "running":
+            steps.finish("error", str(exc))
+        return done(
+            EXIT_ERROR,
+            f"unexpected error: {type(exc).__name__}: {exc}",
+            "this is a bug or an environment problem, not a data problem: read the error, "
+            "and report it with the summary attached if it persists",
+        )
+
+
+def _cannot_start(wh: Warehouse) -> tuple[str, str] | None:
+    if wh.engine == "duckdb" and (wh.duckdb_path is None or not Path(wh.duckdb_path).exists()):
+        return (
+            f"no DuckDB file at {wh.duckdb_path}",
+            "load data first (`customer-health demo-data`, or your connectors) or point "
+            "CUSTOMER_HEALTH_DUCKDB_PATH at the warehouse file",
+        )
+    try:
+        wh.query_df("select 1 as ok")
+    except Exception as exc:
+        if wh.engine == "postgres":
+            hint = (
+                "check CUSTOMER_HEALTH_PG_HOST/PORT/USER/PASSWORD/DBNAME and that the server "
+                "is running"
+            )
+        else:
+            hint = f"check that {wh.duckdb_path} is a DuckDB file and not locked by a writer"
+        return (f"cannot connect to {wh.describe()}: {exc}", hint)
+    return None
+
+
+def _previous_tiers(record_path: Path, wh: Warehouse) -> tuple[dict[str, str] | None, str]:
+    if not record_path.exists():
+        return None, f"no previous run recorded ({record_path.name} does not exist yet)"
+    try:
+        record = json.loads(record_path.read_text())
+        tiers = {str(k): str(v) for k, v in record["tiers"].items()}
+    except (OSError, ValueError, KeyError, AttributeError) as exc:
+        return None, f"previous run record {record_path} is unreadable ({exc}); ignored"
+    if record.get("warehouse") != wh.describe():
+        return None, f"previous run was on another warehouse ({record.get('warehouse')})"
+    return tiers, str(record.get("recorded_at"))
+
+
+def _drift(
+    marts: quality.PhaseResult,
+    previous: dict[str, str] | None,
+    note: str,
+    record_path: Path,
+) -> dict[str, Any]:
+    if not previous:
+        return {"status": "skipped", "reason": note}
+    result = marts.suite("mart.tier_drift")
+    observed = dict(result.observed)
+    share = observed.get("changed_share", 0.0)
+    out: dict[str, Any] = {
+        "status": "warning" if result.warnings else "ok",
+        "previous_run_at": note,
+        "record": str(record_path),
+        **observed,
+    }
+    if result.warnings:
+        keys = result.warnings[0].get("unexpected_keys") or []
+        out["sample_changed_accounts"] = keys
+        out["message"] = (
+            f"{share:.0%} of accounts ({observed.get('changed_accounts')} of "
+            f"{observed.get('compared_accounts')}) changed final_tier since the previous run "
+            f"({note}), above the {observed.get('threshold'):.0%} threshold: check recent "
+            "changes to seeds (weights, tiers) or the data before acting on the new list"
+        )
+    return out
+
+
+def _score_date(wh: Warehouse) -> str | None:
+    value = wh.query_df(f"select max(score_date) as d from {quality.MART_RELATION}").iloc[0, 0]
+    return None if value is None else str(value)[:10]
+
+
+def _print_failures(echo: Callable[..., None], failures: list[dict[str, Any]]) -> None:
+    for failure in failures[:SHOWN_FAILURES]:
+        where = failure.get("table") or ""
+        if failure.get("column"):
+            where += f" [{failure['column']}]"
+        what = failure.get("expectation", "")
+        if failure.get("missing_columns"):
+            detail = f"missing columns: {', '.join(failure['missing_columns'])}"
+        elif failure.get("error"):
+            detail = failure["error"]
+        elif "unexpected_count" in failure:
+            detail = (
+                f"{failure['unexpected_count']} unexpected "
+                f"({failure.get('unexpected_percent') or 0:.2f}%)"
+            )
+            sample = failure.get("unexpected_keys") or failure.get("unexpected_sample")
+            if sample:
+                detail += f", e.g. {json.dumps(quality.jsonable(sample[:3]))}"
+        else:
+            observed = quality.jsonable(failure.get("observed_value"))
+            bounds = {
+                k: v for k, v in (failure.get("kwargs") or {}).items() if k.endswith("_value")
+            }
+            detail = f"observed {json.dumps(observed)}, expected {json.dumps(bounds)}"
+        echo(click.style(f"      x {where}: {what}: {detail}", fg="red"), err=True)
+    if len(failures) > SHOWN_FAILURES:
+        echo(f"      ... and {len(failures) - SHOWN_FAILURES} more in the summary", err=True)
+
+
+def _print_end(
+    echo: Callable[..., None],
+    code: int,
+    message: str,
+    next_step: str | None,
+    summary_path: Path,
+    data_docs: Path | None,
+    warnings: list[str],
+) -> None:
+    for warning in warnings:
+        echo(click.style(f"WARNING: {warning}", fg="yellow"), err=True)
+    echo(f"Run summary: {summary_path}")
+    if data_docs is not None and data_docs.exists():
+        echo(f"Data Docs:   {data_docs}")
+    colour = "green" if code == EXIT_OK else "red"
+    echo(click.style(f"status: {STATUS[code]} (exit {code}): {message}", fg=colour, bold=True))
+    if next_step:
+        echo(f"next: {next_step}", err=True)
+
+
+@click.command("run")
+@click.option(
+    "--target",
+    type=click.Choice(ENGINES),
+    default=None,
+    help="Warehouse to use (default: $CUSTOMER_HEALTH_TARGET or duckdb).",
+)
+@click.option(
+    "--as-of-date",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Score date, YYYY-MM-DD (default: the latest activity date in the data).",
+)
+@click.option(
+    "--summary",
+    "summary_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Run summary JSON (default: reports/run_summary.json in the project).",
+)
+@click.option(
+    "--docs-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Great Expectations Data Docs site (default: reports/data_docs in the project).",
+)
+def run_command(
+    target: str | None,
+    as_of_date: datetime | None,
+    summary_path: Path | None,
+    docs_dir: Path | None,
+) -> None:
+    """Validate the sources, dbt build, check the marts, write a JSON summary.
+
+    Exit codes: 0 ok (warnings included), 10 source gate failed (dbt not run, marts
+    unchanged), 20 dbt build failed, 30 mart check failed, 2 cannot start, 1 unexpected error.
+    """
+    try:
+        wh = Warehouse.from_env(target)
+    except ValueError as exc:
+        click.secho(f"error: {exc}", fg="red", err=True)
+        sys.exit(EXIT_CANNOT_START)
+    reports = dbt_runner.project_dir() / "reports"
+    result = run_pipeline(
+        wh,
+        as_of_date=as_of_date.date() if as_of_date else None,
+        summary_path=summary_path or reports / "run_summary.json",
+        docs_dir=docs_dir or reports / "data_docs",
+    )
+    sys.exit(result.exit_code)

@@ -1,0 +1,203 @@
+"""`customer-health run` end to end on a copy of the demo book: exit codes, the JSON summary,
+the Data Docs, the gate keeping the previous marts when a source is broken, and the drift
+warning.
+
+The dbt build inside `run` takes most of the time, so it happens once, in the module fixture.
+The later runs that only need marts to exist (drift, dbt failure, mart failure) replace the
+dbt step with a stub: the marts the first run built are still there.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pytest
+from click.testing import CliRunner, Result
+
+from customer_health import dbt as dbt_runner
+from customer_health import orchestrate, quality
+from customer_health.warehouse import Warehouse
+
+from .conftest import duckdb_warehouse
+
+MART_FINGERPRINT = (
+    "select count(*) as accounts, round(sum(health_score), 6) as score_sum, "
+    "round(sum(health_score * (length(account_id) + 1)), 6) as score_checksum, "
+    "string_agg(final_tier, ',' order by account_id) as tiers "
+    "from marts.mart_account_health"
+)
+
+
+@dataclass
+class Run:
+    result: Result
+    summary: dict
+    summary_path: Path
+    docs_dir: Path
+
+
+def invoke(wh: Warehouse, out: Path, *args: str) -> Run:
+    summary_path, docs_dir = out / "run_summary.json", out / "data_docs"
+    result = CliRunner().invoke(
+        orchestrate.run_command,
+        ["--target", "duckdb", "--summary", str(summary_path), "--docs-dir", str(docs_dir), *args],
+        env={"CUSTOMER_HEALTH_DUCKDB_PATH": str(wh.duckdb_path)},
+    )
+    if result.exception and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    summary = json.loads(summary_path.read_text())
+    return Run(result, summary, summary_path, docs_dir)
+
+
+def copy_of(wh: Warehouse, directory: Path) -> Warehouse:
+    assert wh.duckdb_path is not None
+    directory.mkdir(parents=True, exist_ok=True)
+    copy = duckdb_warehouse(directory)
+    con = duckdb.connect(str(wh.duckdb_path))
+    con.execute("checkpoint")  # dbt may still hold the file open: flush its WAL first
+    con.close()
+    shutil.copyfile(wh.duckdb_path, copy.duckdb_path)  # type: ignore[arg-type]
+    return copy
+
+
+def fingerprint(wh: Warehouse) -> tuple:
+    return tuple(wh.query_df(MART_FINGERPRINT).iloc[0])
+
+
+def no_dbt(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
+    calls: list[list[str]] = []
+    monkeypatch.setattr(dbt_runner, "run", lambda args, wh, **kw: calls.append(args))
+    return calls
+
+
+@pytest.fixture(scope="module")
+def first_run(duck_built: Warehouse, tmp_path_factory: pytest.TempPathFactory):
+    """One full run (gate, dbt build, mart check) on a copy of the demo book."""
+    base = tmp_path_factory.mktemp("run")
+    wh = copy_of(duck_built, base / "wh")
+    return wh, invoke(wh, base / "reports")
+
+
+def test_run_ok(first_run) -> None:
+    _, run = first_run
+    assert run.result.exit_code == 0, run.result.output
+    summary = run.summary
+    assert summary["status"] == "ok" and summary["exit_code"] == 0
+    assert [s["name"] for s in summary["steps"]] == ["source_gate", "dbt_build", "mart_check"]
+    assert all(s["status"] == "passed" and s["seconds"] >= 0 for s in summary["steps"])
+    assert summary["as_of_date"] == summary["score_date"]
+    assert summary["warehouse"]["engine"] == "duckdb"
+    phases = {s["phase"] for s in summary["suites"]}
+    assert phases == {"source", "mart"} and all(s["success"] for s in summary["suites"])
+    assert summary["drift"]["status"] == "skipped"  # first run: nothing to compare with
+    docs = Path(summary["data_docs"])
+    assert docs == run.docs_dir.resolve() / "index.html" and docs.exists()
+    assert "source.crm.accounts" in docs.read_text()
+    # the tiers of this run are kept for the next run's drift check
+    record = json.loads(orchestrate.tiers_record_path(run.summary_path).read_text())
+    assert len(record["tiers"]) == fingerprint(first_run[0])[0]
+    # progress per step, and where things went
+    output = run.result.output
+    assert "[1/3]" in output and "[3/3]" in output
+    assert str(run.summary_path.resolve()) in output and str(docs) in output
+
+
+def test_broken_source_stops_before_dbt_and_keeps_the_marts(first_run, tmp_path: Path) -> None:
+    wh = copy_of(first_run[0], tmp_path / "wh")  # marts from the first run
+    before = fingerprint(wh)
+    con = duckdb.connect(str(wh.duckdb_path))
+    con.execute(
+        "update raw_billing.invoices set amount = -1 where invoice_id = "
+        "(select min(invoice_id) from raw_billing.invoices)"
+    )
+    # a change that would alter the marts if dbt ran
+    con.execute("update raw_crm.accounts set _is_deleted = true where account_id < 'A000050'")
+    con.close()
+
+    run = invoke(wh, tmp_path / "reports")
+
+    assert run.result.exit_code == orchestrate.EXIT_SOURCE_GATE == 10
+    assert run.summary["status"] == "source_gate_failed"
+    assert [(s["name"], s["status"]) for s in run.summary["steps"]] == [
+        ("source_gate", "failed"),
+        ("dbt_build", "skipped"),
+        ("mart_check", "skipped"),
+    ]
+    assert fingerprint(wh) == before
+    (suite,) = [s for s in run.summary["suites"] if not s["success"]]
+    assert suite["suite"] == "source.billing.invoices"
+    (failure,) = suite["failures"]
+    assert (failure["table"], failure["column"]) == ("raw_billing.invoices", "amount")
+    assert failure["unexpected_keys"][0]["invoice_id"]
+    assert "raw_billing.invoices [amount]" in run.result.output
+    assert "next:" in run.result.output
+    assert Path(run.summary["data_docs"]).exists()  # the failing suite is in the Data Docs
+
+
+def test_drift_warning_when_many_tiers_changed(
+    first_run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    wh, first = first_run
+    out = tmp_path / "reports"
+    out.mkdir()
+    record_path = orchestrate.tiers_record_path(out / "run_summary.json")
+    record = json.loads(orchestrate.tiers_record_path(first.summary_path).read_text())
+    flip = {"healthy": "critical", "at_risk": "healthy", "critical": "at_risk"}
+    for i, account in enumerate(sorted(record["tiers"])):
+        if i % 2 == 0:
+            record["tiers"][account] = flip[record["tiers"][account]]
+    record_path.write_text(json.dumps(record))
+    calls = no_dbt(monkeypatch)
+
+    run = invoke(wh, out)
+
+    assert calls == [["build"]]
+    assert run.result.exit_code == 0, run.result.output  # a warning is not a failure
+    drift = run.summary["drift"]
+    assert drift["status"] == "warning"
+    assert drift["changed_share"] == pytest.approx(0.5, abs=0.01)
+    assert drift["threshold"] == quality.THRESHOLDS["tier_drift_max_share"]
+    assert drift["sample_changed_accounts"][0]["account_id"]
+    assert run.summary["warnings"] == [drift["message"]]
+    assert "WARNING" in run.result.output
+    # the record now holds this run's tiers
+    assert json.loads(record_path.read_text())["tiers"] == quality.current_tiers(wh)
+
+
+def test_dbt_failure_exits_20(first_run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def failing(args, wh, **kw):
+        raise dbt_runner.DbtError("dbt build failed on test: model.x: boom")
+
+    monkeypatch.setattr(dbt_runner, "run", failing)
+    run = invoke(first_run[0], tmp_path)
+    assert run.result.exit_code == orchestrate.EXIT_DBT_BUILD == 20
+    assert run.summary["status"] == "dbt_build_failed"
+    assert "boom" in run.summary["message"]
+    assert [s["status"] for s in run.summary["steps"]] == ["passed", "failed", "skipped"]
+
+
+def test_mart_check_failure_exits_30(
+    first_run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    no_dbt(monkeypatch)
+    monkeypatch.setitem(quality.THRESHOLDS, "tier_share", {"healthy": (0.99, 1.0)})
+    run = invoke(first_run[0], tmp_path)
+    assert run.result.exit_code == orchestrate.EXIT_MART_CHECK == 30
+    assert run.summary["status"] == "mart_check_failed"
+    (suite,) = [s for s in run.summary["suites"] if not s["success"]]
+    assert suite["suite"] == "mart.tier_shares"
+    assert suite["failures"][0]["column"] == "share_healthy"
+    # a failed check does not become the baseline for the next drift check
+    assert not orchestrate.tiers_record_path(run.summary_path).exists()
+
+
+def test_cannot_start_without_a_warehouse(tmp_path: Path) -> None:
+    wh = duckdb_warehouse(tmp_path / "nowhere")
+    run = invoke(wh, tmp_path / "reports")
+    assert run.result.exit_code == orchestrate.EXIT_CANNOT_START == 2
+    assert run.summary["status"] == "cannot_start" and run.summary["next"]
+    assert not (tmp_path / "nowhere" / "warehouse.duckdb").exists()
