@@ -1,14 +1,15 @@
 -- One row per account per history date (var score_grain: every day, or every Sunday, plus
 -- the current as_of_date), point-in-time: each row uses only data dated on or before its
 -- score_date. Incremental: a run rewrites the last history_lookback_days days (late rows are
--- picked up) and adds the new dates. on_schema_change is 'ignore' because the enforced
--- contract already pins the columns (Postgres would report the contract's varchar as text).
+-- picked up) and adds the new dates. on_schema_change appends new columns rather than failing:
+-- the enforced contract already pins the columns, and Postgres reports the contract's varchar
+-- columns as a change to text.
 {{
     config(
         materialized='incremental',
         unique_key=['account_id', 'score_date'],
         incremental_strategy='delete+insert',
-        on_schema_change='ignore',
+        on_schema_change='append_new_columns',
         post_hook=[
             "delete from {{ this }} where score_date not in (select score_date from "
             "{{ ref('int_scoring__score_dates') }} where is_history_date)"
