@@ -62,10 +62,23 @@ PLANTED_DRIVERS: dict[str, dict[str, float]] = {
 #: lookback window (days before the renewal).
 CHURN_MODEL: dict[str, Any] = {
     "lookback_days": (120, 60),
-    "slope": 9.0,
+    "slope": 14.0,
     "reference": 0.70,
-    "intercept": {"enterprise": -3.0, "mid_market": -2.7, "smb": -2.3},
+    "intercept": {"enterprise": -4.1, "mid_market": -4.0, "smb": -3.6},
+    # an account that churns winds down over the last days before the renewal: its product use
+    # falls to the given share and it files more tickets (exports, cancellation questions):
+    # (days, share of its usual activity left on the last day)
+    "wind_down": (42, 0.4),
 }
+
+#: Champions: yearly rate at which a champion drifts away at the worst relationship latent
+#: (scaled by (1 - L)^2, on top of the champion_leaves shock), and the chance a departed
+#: champion is replaced, from L = 0 to L = 1 (the wait is longer when L is low).
+CHAMPIONS: dict[str, Any] = {"disengage_rate": 2.5, "replace_probability": (0.2, 0.9)}
+
+#: Plan changes outside renewals: yearly rate of distress seat cuts at the worst finance latent
+#: (scaled by (1 - L)^2).
+DOWNGRADES: dict[str, float] = {"distress_rate": 1.5}
 
 #: Shocks to the hidden trajectory: yearly rate per account, the jump of the overall health
 #: (logit scale) and of the family deviations. Family deviations decay with FAMILY_PERSISTENCE.
@@ -74,6 +87,7 @@ SHOCKS: dict[str, dict[str, float]] = {
     "product_incident": {"rate": 0.30, "overall": -0.15, "support": -2.0},
     "budget_cut": {"rate": 0.12, "overall": -0.30, "finance": -1.6, "usage": -0.5},
     "successful_rollout": {"rate": 0.20, "overall": 0.30, "usage": 1.2, "relationship": 0.3},
+    "company_crisis": {"rate": 0.25, "overall": -2.0},
 }
 #: Weekly AR(1) persistence of each family's own deviation from the overall health.
 FAMILY_PERSISTENCE: dict[str, float] = {
@@ -81,6 +95,21 @@ FAMILY_PERSISTENCE: dict[str, float] = {
     "support": 0.85,
     "relationship": 0.95,
     "finance": 0.95,
+}
+
+#: The hidden trajectory (logit scale): each account's baseline ~ Normal(baseline_mean[segment],
+#: baseline_sd); weekly x[t] = x[t-1] + mean_reversion * (mu - x[t-1]) + Normal(0, weekly_sd) +
+#: shocks. Each family latent is sigmoid(x + offset + d) with a fixed account offset
+#: ~ Normal(0, family_offset_sd) and an AR(1) deviation d (FAMILY_PERSISTENCE) whose weekly
+#: innovation has sd family_weekly_sd, so the families share the overall health but each carries
+#: its own information.
+LATENT: dict[str, Any] = {
+    "baseline_mean": {"enterprise": 1.0, "mid_market": 0.9, "smb": 0.8},
+    "baseline_sd": 0.65,
+    "mean_reversion": 0.06,
+    "weekly_sd": 0.12,
+    "family_offset_sd": 0.8,
+    "family_weekly_sd": 0.22,
 }
 
 #: Shares of messy connector data. Each applies independently per table unless noted.
@@ -121,7 +150,7 @@ SEGMENT_SPELLINGS: dict[str, tuple[str, ...]] = {
 #: Sentiment entries: weeks between entries per segment, share given as rag instead of a score,
 #: share carrying a CSM override of the tier.
 SENTIMENT: dict[str, Any] = {
-    "cadence_weeks": {"enterprise": 3, "mid_market": 6, "smb": 12},
+    "cadence_weeks": {"enterprise": 3, "mid_market": 4, "smb": 8},
     "rag_share": 0.25,
     "override_share": 0.03,
     "override_days": (30, 90),
@@ -142,6 +171,15 @@ FEATURES: tuple[tuple[str, str, bool, float], ...] = (
     ("mobile_app", "Mobile app", False, 0.08),
     ("admin_settings", "Admin settings", False, 0.03),
 )
+
+#: Usage latent above which an account has set up a key feature (plus a fixed account-feature
+#: offset ~ Normal(0, 0.08)); dashboards are always there. Below it the feature goes unused.
+KEY_FEATURE_ADOPTION: dict[str, float] = {
+    "reports": 0.45,
+    "alerts": 0.55,
+    "workflows": 0.65,
+    "integrations": 0.75,
+}
 
 PLANS: tuple[str, ...] = ("starter", "team", "business", "enterprise")
 #: List price per seat and month in USD; other currencies use FX and round.
@@ -581,6 +619,11 @@ class _Block:
         self.counters[entity] = start + m
         return np.arange(start + 1, start + m + 1, dtype=np.int64)
 
+    def _leaving(self, day: np.ndarray) -> np.ndarray:
+        """(n, days): 0 until the wind-down before an account's churn, rising to 1 at the churn."""
+        left = (self.churn_day[:, None] - np.asarray(day)[None, :]) / CHURN_MODEL["wind_down"][0]
+        return np.clip(1.0 - left, 0.0, 1.0)
+
     def _family_at(self, family: str, acct: np.ndarray, day: np.ndarray) -> np.ndarray:
         return self.latent[family][acct, self._grid(day)]
 
@@ -617,7 +660,10 @@ class _Block:
         self.annual_billing = rng.random(n) < np.array([0.8, 0.4, 0.08])[self.segment]
         self.card = rng.random(n) < np.array([0.05, 0.4, 0.85])[self.segment]
         self.fee = np.where(self.segment == 0, rng.integers(5, 31, n) * 100, 0)
-        self.mu = rng.normal(np.array([1.0, 0.9, 0.8])[self.segment], 0.55)
+        self.mu = rng.normal(
+            np.array([LATENT["baseline_mean"][s] for s in SEGMENTS])[self.segment],
+            LATENT["baseline_sd"],
+        )
         self.owner = rng.integers(0, len(_CSMS), n)
         self.no_owner = rng.random(n) < 0.02
         names = []
@@ -641,7 +687,7 @@ class _Block:
         rng, n, K = self.rng, self.n, self.p.grid_weeks
         shocks = {s: rng.random((n, K)) < spec["rate"] / 52.0 for s, spec in SHOCKS.items()}
         self.shocks = shocks
-        kappa, sigma = 0.06, 0.12
+        kappa, sigma = LATENT["mean_reversion"], LATENT["weekly_sd"]
         x = np.empty((n, K))
         x[:, 0] = self.mu + rng.normal(0, 0.35, n)
         eps = rng.normal(0, sigma, (n, K))
@@ -652,11 +698,11 @@ class _Block:
         self.latent: dict[str, np.ndarray] = {}
         for f in FAMILIES:
             rho = FAMILY_PERSISTENCE[f]
-            offset = rng.normal(0, 0.5, n)
+            offset = rng.normal(0, LATENT["family_offset_sd"], n)
             jump = sum(shocks[s] * spec.get(f, 0.0) for s, spec in SHOCKS.items())
-            noise = rng.normal(0, 0.15, (n, K))
+            noise = rng.normal(0, LATENT["family_weekly_sd"], (n, K))
             d = np.empty((n, K))
-            d[:, 0] = rng.normal(0, 0.35, n)
+            d[:, 0] = rng.normal(0, LATENT["family_weekly_sd"] / np.sqrt(1 - rho**2), n)
             for k in range(1, K):
                 d[:, k] = rho * d[:, k - 1] + noise[:, k] + jump[:, k]
             self.latent[f] = _sigmoid(x + offset[:, None] + d)
@@ -684,6 +730,12 @@ class _Block:
         rng, p = self.rng, self.p
         start_date = p.start_date
         budget = self._shock_days("budget_cut")
+        crisis = self._shock_days("company_crisis")
+        # financial distress: seat cuts and downgrades outside renewals, more often when the
+        # finance latent is low (weekly hazard DOWNGRADES["distress_rate"] / 52 * (1 - L)^2)
+        fin_w = self.latent["finance"][:, _PRE_WEEKS : _PRE_WEEKS + p.window_weeks]
+        distress = rng.random(fin_w.shape) < DOWNGRADES["distress_rate"] / 52 * (1 - fin_w) ** 2
+        use_w = self.latent["usage"]
         rollout = self._shock_days("successful_rollout")
         lb_far, lb_near = CHURN_MODEL["lookback_days"]
         weights = np.array([[PLANTED_DRIVERS[s][f] for f in FAMILIES] for s in SEGMENTS])
@@ -720,12 +772,21 @@ class _Block:
                 if rng.random() < 0.6:
                     heap.append((d + int(rng.integers(7, 46)), order, "cut", None))
                     order += 1
+            for d in crisis[i]:
+                if rng.random() < 0.5:
+                    heap.append((d + int(rng.integers(14, 61)), order, "cut", None))
+                    order += 1
             for d in rollout[i]:
                 heap.append((d + int(rng.integers(14, 61)), order, "expansion", None))
                 order += 1
             for d in np.flatnonzero(rng.random(self.p.days) < 0.4 / 365).tolist():
                 if d >= c0:
                     heap.append((d, order, "drift", None))
+                    order += 1
+            for w in np.flatnonzero(distress[i]).tolist():
+                d = w * 7 + int(rng.integers(0, 7))
+                if d >= c0:
+                    heap.append((d, order, "cut", None))
                     order += 1
             heapq.heapify(heap)
             k_start, arr = c0, 12 * mrr
@@ -841,7 +902,8 @@ class _Block:
                             new_seats, ctype = seats + extra, "seat_change"
                 elif kind == "drift":
                     step = int(rng.integers(1, max(2, seats // 10 + 1) + 1))
-                    new_seats = max(1, seats + (step if rng.random() < 0.55 else -step))
+                    p_up = 0.1 + 0.75 * float(use_w[i, self._grid(day)])
+                    new_seats = max(1, seats + (step if rng.random() < p_up else -step))
                     ctype = "seat_change" if new_seats != seats else ""
                 if ctype:
                     new_mrr = self._mrr(i, new_plan, new_seats)
@@ -873,6 +935,7 @@ class _Block:
         self.alive_from = np.maximum(self.created, 0)
         self.alive_to = np.minimum(churn_day, self.p.days)
         self.timeline = np.array(timeline, dtype=np.float64).reshape(-1, 3)
+        self.seats_rows = seats_rows
         self._commercial_tables(contracts, opps, changes, seats_rows, subs, renewals)
 
     def _commercial_tables(
@@ -996,6 +1059,10 @@ class _Block:
     def _contacts(self) -> None:
         rng = self.rng
         champ_leaves = self._shock_days("champion_leaves")
+        # champions also drift away when the relationship is poor (no latent jump: a symptom)
+        rel = self.latent["relationship"]
+        rel_w = rel[:, _PRE_WEEKS : _PRE_WEEKS + self.p.window_weeks]
+        drift = rng.random(rel_w.shape) < CHAMPIONS["disengage_rate"] / 52 * (1 - rel_w) ** 2
         rows: list[tuple[int, str, int, int]] = []  # account, role, from, to
         n_champ = 1 + (rng.random(self.n) < np.array([0.6, 0.4, 0.2])[self.segment])
         n_admin = 1 + (rng.random(self.n) < np.array([0.7, 0.4, 0.15])[self.segment])
@@ -1018,16 +1085,19 @@ class _Block:
                     t = f + int(rng.integers(30, 400))
                     t = t if t <= self.end else NULL
                 rows.append((i, "user", f, t))
-            for d in champ_leaves[i]:
-                if d >= self.churn_day[i]:
+            drift_days = [w * 7 + int(rng.integers(0, 7)) for w in np.flatnonzero(drift[i])]
+            for d in sorted(champ_leaves[i] + [d for d in drift_days if d >= c0]):
+                if d >= self.churn_day[i] or d > self.end:
                     continue
                 active = [j for j in champs if rows[j][2] <= d and rows[j][3] == NULL]
                 if not active:
                     continue
                 j = active[0]
                 rows[j] = (i, "champion", rows[j][2], d)
-                if rng.random() < 0.7:
-                    f = d + int(rng.integers(28, 141))
+                lr = float(rel[i, self._grid(d)])
+                lo, hi = CHAMPIONS["replace_probability"]
+                if rng.random() < lo + (hi - lo) * lr:
+                    f = d + int(rng.integers(28, 141) * (0.6 + 1.2 * (1 - lr)))
                     if f <= self.end and f < self.churn_day[i]:
                         champs.append(len(rows))
                         rows.append((i, "champion", f, NULL))
@@ -1127,28 +1197,29 @@ class _Block:
         seg = self.segment
         parts = []
         specs = (
-            ("meeting", np.array([0.5, 0.2, 0.06]), 0.8, 0.4),
-            ("call", np.array([0.4, 0.25, 0.1]), 0.4, 1.0),
-            ("email", np.array([1.5, 0.8, 0.3]), 0.3, 1.2),
+            # kind, weekly base per segment, rate = base * (a + b * L^k)
+            ("meeting", np.array([0.5, 0.2, 0.06]), 0.1, 1.4, 2),
+            ("call", np.array([0.4, 0.25, 0.1]), 0.05, 1.5, 2),
+            ("email", np.array([1.5, 0.8, 0.3]), 0.3, 1.2, 1),
         )
-        for kind, base, a, b in specs:
-            acct, day = self._weekly_counts(base[seg][:, None] * (a + b * rel))
+        for kind, base, a, b, k_exp in specs:
+            acct, day = self._weekly_counts(base[seg][:, None] * (a + b * rel**k_exp))
             if kind != "email":
                 day = self._to_weekday(day)
                 keep = self._alive(acct, day)
                 acct, day = acct[keep], day[keep]
             lr = self._family_at("relationship", acct, day)
             if kind == "meeting":
-                held = rng.random(acct.size) < 0.4 + 0.55 * lr
+                held = rng.random(acct.size) < np.clip(1.2 * lr - 0.05, 0.05, 0.97)
                 outcome = np.where(
                     held, "held", np.where(rng.random(acct.size) < 0.65, "cancelled", "no_show")
                 )
-                sponsor = 0.05 + 0.3 * lr
-                champion = 0.25 + 0.35 * lr
+                sponsor = 0.02 + 0.35 * lr
+                champion = 0.1 + 0.55 * lr
             else:
                 outcome = np.full(acct.size, "completed")
-                sponsor = 0.03 + 0.1 * lr
-                champion = 0.3 + 0.3 * lr
+                sponsor = 0.02 + 0.12 * lr
+                champion = 0.1 + 0.5 * lr
             # role per item: sponsor / champion / other (admin or user)
             u = rng.random(acct.size)
             contact = np.full(acct.size, -1, dtype=np.int64)
@@ -1205,10 +1276,10 @@ class _Block:
         acct, day = acct[keep], day[keep]
         m = acct.size
         q = (
-            0.7 * self._family_at("relationship", acct, day)
-            + 0.3 * self.health[acct, self._grid(day)]
+            0.8 * self._family_at("relationship", acct, day)
+            + 0.2 * self.health[acct, self._grid(day)]
         )
-        noisy = q + rng.normal(0, 0.12, m)
+        noisy = q + rng.normal(0, 0.10, m)
         score = np.clip(np.round(1 + 4 * noisy), 1, 5).astype(np.int64)
         rag_mode = rng.random(m) < SENTIMENT["rag_share"]
         rag = np.where(noisy < 0.4, "red", np.where(noisy < 0.65, "amber", "green")).astype(object)
@@ -1252,8 +1323,11 @@ class _Block:
         k = np.arange(W) + _PRE_WEEKS
         sup = self.latent["support"][:, k]
         size = np.sqrt(self.seats0 / np.array([80.0, 25.0, 7.0])[self.segment])
-        base = np.array([0.45, 0.18, 0.07])[self.segment] * size
-        acct, day = self._weekly_counts(base[:, None] * (0.2 + 3.0 * (1 - sup) ** 2))
+        base = np.array([0.8, 0.3, 0.12])[self.segment] * size
+        # an account that is leaving asks more in its last weeks (exports, cancellation, invoices)
+        leaving = self._leaving(np.arange(W) * 7 + 3)
+        rate = base[:, None] * (0.1 + 6.0 * (1 - sup) ** 2) * (1 + leaving) + 0.2 * leaving
+        acct, day = self._weekly_counts(rate)
         inc = self.shocks["product_incident"][:, k]
         burst = rng.poisson(inc * (1.0 + 2.0 * size[:, None]))
         b_acct, b_week = np.nonzero(burst)
@@ -1268,15 +1342,16 @@ class _Block:
         ls = self._family_at("support", acct, day)
         bad = 1 - ls
         u = rng.random(m)
-        p_urgent = np.where(incident, 0.4, 0.02 + 0.12 * bad)
-        p_high = np.where(incident, 0.5, 0.10 + 0.20 * bad)
+        p_urgent = np.where(incident, 0.4, 0.02 + 0.15 * bad)
+        p_high = np.where(incident, 0.5, 0.08 + 0.35 * bad)
         prio = np.where(
             u < p_urgent, 0, np.where(u < p_urgent + p_high, 1, np.where(u < 0.85, 2, 3))
         )
         created = self._day_us(day) + rng.integers(0, 24 * _HOUR_US, m)
-        first_med = np.array([0.5, 2.0, 6.0, 16.0])[prio] * (1 + 1.5 * bad)
+        first_med = np.array([0.5, 2.0, 6.0, 16.0])[prio] * (1 + 3.0 * bad)
         first = created + (rng.lognormal(np.log(first_med), 0.7) * _HOUR_US).astype(np.int64)
-        solve_med = np.array([8.0, 24.0, 48.0, 96.0])[prio] * (0.6 + 2.0 * bad)
+        # unhealthy accounts have tickets that stay open for weeks (hard problems, back and forth)
+        solve_med = np.array([8.0, 24.0, 48.0, 96.0])[prio] * (0.3 + 6.0 * bad**2)
         solved = first + (rng.lognormal(np.log(solve_med), 0.9) * _HOUR_US).astype(np.int64)
         now = self._day_us(self.p.days)  # end of the window
         open_ = solved > now
@@ -1288,9 +1363,9 @@ class _Block:
             np.where(rng.random(int(open_.sum())) < 0.4, "pending", "open"),
         )
         solved = np.where(open_, NULL, solved)
-        reopened = rng.poisson(0.05 + 0.5 * bad**2)
+        reopened = rng.poisson(0.03 + 0.8 * bad**2)
         answered = (rng.random(m) >= MESS["csat_missing_share"]) & ~open_
-        csat = np.clip(np.round(1 + 4 * ls + rng.normal(0, 0.8, m)), 1, 5).astype(np.int64)
+        csat = np.clip(np.round(2.0 + 3.4 * ls + rng.normal(0, 0.6, m)), 1, 5).astype(np.int64)
         subj = np.where(
             incident,
             np.array(_INCIDENT_SUBJECTS, dtype=object)[rng.integers(0, len(_INCIDENT_SUBJECTS), m)],
@@ -1356,28 +1431,37 @@ class _Block:
         net = np.where(self.segment[acct] == 0, 45, 30)
         due = np.where(card, issued, issued + net)
         end = self.end
-        # card: up to three attempts
-        pf = 0.01 + 0.6 * bad**2
-        att1 = issued
-        fail1 = card & (rng.random(m) < pf)
-        att2 = att1 + rng.integers(3, 6, m)
-        fail2 = fail1 & (rng.random(m) < np.minimum(pf * 1.5 + 0.2, 0.9))
-        att3 = att2 + rng.integers(5, 9, m)
-        fail3 = fail2 & (rng.random(m) < np.minimum(pf * 1.2 + 0.2, 0.9))
-        # bank transfer (and card after three failures): on time or late
-        late = rng.random(m) < 0.03 + 0.8 * bad**2
-        days_late = np.ceil(rng.exponential(5 + 40 * bad)).astype(np.int64)
+        # card: charged on the issue date and retried up to three times; an unhealthy account
+        # fails more often, and its retries fail more often too
+        pf = _sigmoid(-3.8 + 7.0 * bad)
+        p_retry = _sigmoid(-2.5 + 6.0 * bad)
+        attempts = [issued]
+        fails = [card & (rng.random(m) < pf)]
+        for lo, hi in ((3, 6), (3, 6), (5, 9)):
+            attempts.append(attempts[-1] + rng.integers(lo, hi, m))
+            fails.append(fails[-1] & (rng.random(m) < p_retry))
+        card_paid = np.full(m, NULL, dtype=np.int64)
+        for k in range(len(attempts) - 1, -1, -1):
+            got = ~fails[k] & (fails[k - 1] if k else np.ones(m, bool))
+            card_paid = np.where(got, attempts[k], card_paid)
+        failed_out = fails[-1]
+        # bank transfer: an unhealthy account pays more invoices late, and later (typically
+        # 10-90 days after the due date)
+        late = rng.random(m) < _sigmoid(-3.0 + 7.0 * bad)
+        days_late = np.ceil(rng.gamma(2.0, (5 + 50 * bad) / 2)).astype(np.int64)
         on_time = issued + (rng.random(m) * (due - issued + 1)).astype(np.int64)
         bank_paid = np.where(late, due + days_late, on_time)
-        never = rng.random(m) < 0.005 + 0.08 * bad**3
-        rescue = fail3 & (rng.random(m) < 0.5)
-        paid = np.where(
-            ~card,
-            bank_paid,
-            np.where(~fail1, att1, np.where(~fail2, att2, np.where(~fail3, att3, NULL))),
-        )
-        paid = np.where(rescue, att3 + rng.integers(10, 41, m), paid)
-        paid = np.where(never & ~card, NULL, paid)
+        never = rng.random(m) < 0.005 + 0.3 * bad**3
+        # after the last failed charge: paid by transfer 10-60 days later (more likely when
+        # healthy), else it goes to collections
+        rescue = failed_out & (rng.random(m) < 0.2 + 0.6 * lf)
+        paid = np.where(card, card_paid, bank_paid)
+        paid = np.where(rescue, attempts[-1] + rng.integers(10, 61, m), paid)
+        # collections: an unpaid invoice of an account that stays is paid 45-120 days after the
+        # due date; in the months before a churn it stays unpaid
+        unpaid = (never & ~card) | (failed_out & ~rescue)
+        churn_soon = self.churn_day[acct] - due < 150
+        paid = np.where(unpaid, np.where(churn_soon, NULL, due + rng.integers(45, 121, m)), paid)
         void = rng.random(m) < 0.004
         paid = np.where(void | (paid > end), NULL, paid)
         status = np.where(paid != NULL, "paid", "open").astype(object)
@@ -1407,12 +1491,10 @@ class _Block:
 
         # payments: every attempt
         live = ~void
-        tries = [
-            (card & live, att1, fail1),
-            (fail1 & live, att2, fail2),
-            (fail2 & live, att3, fail3),
-            (((~card) | rescue) & live & (paid != NULL), paid, np.zeros(m, bool)),
-        ]
+        tries = [(card & live, attempts[0], fails[0])]
+        for k in range(1, len(attempts)):
+            tries.append((fails[k - 1] & live, attempts[k], fails[k]))
+        tries.append((((~card) | failed_out) & live & (paid != NULL), paid, np.zeros(m, bool)))
         pa, pd_, pf_ = [], [], []
         for sel, when, failed in tries:
             sel = sel & (when <= end)
@@ -1448,7 +1530,7 @@ class _Block:
         )
 
         # disputes and chargebacks on paid invoices
-        p_disp = 0.002 + 0.04 * bad**3
+        p_disp = 0.002 + 0.25 * bad**3
         d_sel = np.flatnonzero((paid != NULL) & (rng.random(m) < p_disp))
         opened = paid[d_sel] + rng.integers(5, 41, d_sel.size)
         ok = opened <= end
@@ -1478,11 +1560,18 @@ class _Block:
     def _events(self) -> None:
         rng, p = self.rng, self.p
         D = p.days
-        n_users = np.maximum(1, np.round(self.seats0 * rng.uniform(0.85, 1.0, self.n))).astype(
-            np.int64
-        )
+        # licensed seats per window week; the account provisions 85-100% of them as users, so
+        # users come and go with seat cuts and expansions
+        weeks = np.arange(p.window_weeks)
+        seats_w = np.zeros((self.n, weeks.size))
+        for (i, d), seats in sorted(self.seats_rows.items()):
+            seats_w[i, max(d, 0) // 7 :] = seats
+        fill = rng.uniform(0.85, 1.0, self.n)
+        cap_w = np.maximum(1, np.round(seats_w * fill[:, None])).astype(np.int64)  # (n, W)
+        n_users = cap_w.max(axis=1)
         u_acct = np.repeat(np.arange(self.n), n_users)
         U = u_acct.size
+        u_rank = np.arange(U) - np.repeat(np.cumsum(n_users) - n_users, n_users)
         u_num = self._new("user", U)
         # A user is engaged in a week when their fixed threshold (plus a little weekly jitter)
         # is below the account's engaged share, which follows the usage latent: unhealthy
@@ -1497,17 +1586,20 @@ class _Block:
         md = (d_date - d_date.astype("datetime64[Y]")).astype(np.int64)  # day of year
         holiday = (md >= 357) | (md <= 0)  # ~24 Dec - 1 Jan
         wf = np.where(wd >= 5, np.where(wd == 5, 0.12, 0.08), 1.0) * np.where(holiday, 0.3, 1.0)
-        weeks = np.arange(p.window_weeks)
         lu_w = self.latent["usage"][:, weeks + _PRE_WEEKS]  # (n, W)
-        share = np.clip(1.5 * lu_w - 0.35, 0.03, 1.0).astype(np.float32)
+        share = np.clip(1.8 * lu_w - 0.55, 0.02, 1.0).astype(np.float32)
         jitter = rng.normal(0.0, 0.08, (U, weeks.size)).astype(np.float32)
         engaged = (threshold[:, None] + jitter) < share[u_acct]  # (U, W)
+        engaged &= u_rank[:, None] < cap_w[u_acct]  # only provisioned users
         del jitter
         lu = lu_w[:, days // 7]  # (n, D)
         alive = (days[None, :] >= self.alive_from[:, None]) & (
             days[None, :] < self.alive_to[:, None]
         )
-        a_day = ((0.5 + 0.5 * lu) * wf[None, :] * alive).astype(np.float32)
+        # an account that is leaving winds its use down over the last weeks before the churn
+        wind = 1.0 - (1.0 - CHURN_MODEL["wind_down"][1]) * self._leaving(days)
+        a_day = ((0.2 + 0.8 * lu) * wf[None, :] * alive * wind).astype(np.float32)
+        del wind
         prob = propensity[:, None] * a_day[u_acct] * engaged[:, days // 7]  # (U, D)
         del engaged
         active = rng.random((U, D), dtype=np.float32) < prob
@@ -1517,12 +1609,16 @@ class _Block:
         aa = u_acct[uu]
         pop = np.array([f[3] for f in FEATURES], dtype=np.float32)
         key = np.array([f[2] for f in FEATURES])
-        depth = (0.3 + 0.9 * lu[aa, dd]).astype(np.float32)
-        q = (
-            pop[None, :]
-            * breadth[uu, None]
-            * np.where(key[None, :], depth[:, None], np.float32(1.0))
-        )
+        # depth: the account has set up a key feature while its usage latent (plus a fixed
+        # account-feature offset) is above the feature's KEY_FEATURE_ADOPTION level
+        level = np.array([KEY_FEATURE_ADOPTION.get(f[0], -1.0) for f in FEATURES if f[2]])
+        offset = rng.normal(0.0, 0.08, (self.n, level.size))
+        adopted = (lu_w[:, :, None] + offset[:, None, :]) > level[None, None, :]  # (n, W, k)
+        depth = (0.5 + 0.7 * lu[aa, dd]).astype(np.float32)
+        factor = np.ones((aa.size, key.size), dtype=np.float32)
+        factor[:, key] = depth[:, None] * adopted[aa, dd // 7]
+        q = pop[None, :] * breadth[uu, None] * factor
+        del factor
         used = rng.random(q.shape, dtype=np.float32) < q
         used[~used.any(axis=1), 0] = True  # an active day touches at least the landing page
         row, feat = np.nonzero(used)

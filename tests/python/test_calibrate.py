@@ -464,3 +464,50 @@ def test_postgres_refusal_is_polite(pg_cluster: PgCluster, pg_built: Warehouse) 
     with pytest.raises(calibrate.NotEnoughHistory) as refused:
         calibrate.run_calibration(wh)
     assert "labelled churned account-dates are needed" in str(refused.value)
+
+
+# ------------------------------------------------------------------------ the demo book itself
+#: A demo book large enough to calibrate on (the shared fixture book is kept small for speed).
+DEMO_BOOK = {"accounts": 600, "days": 730, "seed": 11}
+
+
+@pytest.fixture(scope="session")
+def demo_calibration(tmp_path_factory: pytest.TempPathFactory) -> calibrate.CalibrationResult:
+    from customer_health import dbt as dbt_runner
+    from customer_health import loader
+
+    from .conftest import duckdb_warehouse
+
+    wh = duckdb_warehouse(tmp_path_factory.mktemp("demo_calibration"))
+    loader.generate_and_load(wh, progress=False, **DEMO_BOOK)
+    dbt_runner.run(["build", "--full-refresh", "--exclude", "test_type:data"], wh, quiet=True)
+    out = tmp_path_factory.mktemp("demo_proposal")
+    return calibrate.run_calibration(wh, output_dir=out, json_path=out / "calibration.json")
+
+
+def test_on_the_demo_book_calibration_raises_out_of_time_auc(
+    demo_calibration: calibrate.CalibrationResult,
+) -> None:
+    overall = demo_calibration.to_dict()["metrics"]["all"]
+    before, after = overall["current"]["roc_auc"], overall["proposed"]["roc_auc"]
+    print(f"\ndemo book {DEMO_BOOK}: out-of-time AUC {before:.3f} -> {after:.3f}")
+    for segment, figures in demo_calibration.to_dict()["metrics"].items():
+        print(
+            f"  {segment:<11} {figures['current']['roc_auc']:.3f} -> "
+            f"{figures['proposed']['roc_auc']:.3f}"
+        )
+    assert after >= before + 0.005
+
+
+def test_on_the_demo_book_proposed_weights_move_towards_the_planted_drivers(
+    demo_calibration: calibrate.CalibrationResult,
+) -> None:
+    current = pd.read_csv(SEEDS / "segment_weights.csv")
+    proposed = demo_calibration.to_dict()["weights"]["proposed"]
+    before, after = [], []
+    for segment, planted in PLANTED_DRIVERS.items():
+        seed_weights = current[current["segment"] == segment].set_index("family")["weight"]
+        before.append(l1(seed_weights.to_dict(), planted))
+        after.append(l1(proposed[segment], planted))
+        print(f"\n{segment}: L1 to planted {before[-1]:.2f} -> {after[-1]:.2f}")
+    assert np.mean(after) <= np.mean(before) - 0.05

@@ -213,6 +213,43 @@ def test_churn_is_higher_for_accounts_with_poor_latent_health(book: Frames) -> N
     )
 
 
+def test_signals_follow_their_own_family_latent(book: Frames) -> None:
+    """Each family's raw signals carry its hidden latent, more than any other family's."""
+    truth = book["truth.accounts"].set_index("account_id")
+    seats = (
+        book["product.seats"]
+        .sort_values("effective_date")
+        .drop_duplicates("account_id", keep="last")
+        .set_index("account_id")["licensed_seats"]
+    )
+    events = book["product.events"].groupby("account_id").size() / seats
+    tickets = book["support.tickets"].drop_duplicates("ticket_id", keep="last")
+    tickets = tickets.groupby("account_id").size().reindex(truth.index, fill_value=0)
+    tickets = tickets / np.sqrt(seats)
+    invoices = book["billing.invoices"].sort_values("_loaded_at")
+    invoices = invoices.drop_duplicates("invoice_id", keep="last")
+    due = pd.to_datetime(invoices["due_date"])
+    paid_late = pd.to_datetime(invoices["paid_date"]) > due
+    unpaid = invoices["paid_date"].isna() & (due < due.max() - pd.Timedelta(days=30))
+    late = (paid_late | unpaid).groupby(invoices["account_id"]).mean()
+    activities = book["crm.activities"].drop_duplicates("activity_id", keep="last")
+    meetings = activities[activities["activity_type"] == "meeting"]
+    held = (meetings["outcome"] == "held").groupby(meetings["account_id"]).mean()
+    signals = {  # signal -> (its family, expected sign, smallest |Spearman rho|)
+        "events per seat": (events, "usage", 1, 0.7),
+        "tickets per sqrt(seat)": (tickets, "support", -1, 0.5),
+        "meetings held": (held, "relationship", 1, 0.35),
+        "invoices late or unpaid": (late, "finance", -1, 0.45),
+    }
+    for name, (values, family, sign, floor) in signals.items():
+        rho = {
+            f: values.corr(truth[f"mean_{f}"].reindex(values.index), method="spearman")
+            for f in generator.FAMILIES
+        }
+        assert sign * rho[family] > floor, (name, rho)
+        assert max(rho, key=lambda f: sign * rho[f]) == family, (name, rho)
+
+
 def test_planted_drivers_are_weights_per_segment() -> None:
     for segment, weights in PLANTED_DRIVERS.items():
         assert set(weights) == set(generator.FAMILIES), segment
