@@ -59,7 +59,13 @@ def three_builds(tmp_path_factory: pytest.TempPathFactory):
     snaps.append(snapshot(wh))
 
     live = marts[0][~marts[0].index.isin(QUIET)]
-    overridden = live[live["health_tier"] != "healthy"].index[0]
+    with_overrides = set(
+        wh.query_df(
+            "select distinct account_id from raw_crm.sentiment where override_tier is not null"
+        )["account_id"]
+    )
+    candidates = live[(live["health_tier"] != "healthy") & ~live.index.isin(with_overrides)]
+    overridden = candidates.index[0]
     deleted = live.index[-1]
     wh.execute(
         "insert into raw_crm.sentiment (sentiment_id, account_id, author, sentiment_score, rag, "
