@@ -158,6 +158,13 @@ def run_pipeline(
     if problem:
         return done(EXIT_CANNOT_START, problem[0], problem[1])
 
+    lock = RunLock.acquire(wh)
+    if lock is None:
+        return done(
+            EXIT_CANNOT_START,
+            f"another `customer-health run` is in progress on {wh.describe()}",
+            "wait for it to finish (or stop it), then run again; nothing was changed",
+        )
     try:
         with quality.open_project(wh, gx_root(summary_path), docs_dir) as project:
             # ---------------------------------------------------------------- 1. gate
@@ -255,6 +262,58 @@ def run_pipeline(
             "this is a bug or an environment problem, not a data problem: read the error, "
             "and report it with the summary attached if it persists",
         )
+    finally:
+        lock.release()
+
+
+class RunLock:
+    """One `run` at a time per warehouse: a second one started meanwhile fails at once, with a
+    clear message, instead of building over the first. DuckDB: an exclusive flock on a file next
+    to the database. Postgres: a session advisory lock, held on its own connection."""
+
+    KEY = "customer_health.run"
+
+    def __init__(self, release: Callable[[], None]) -> None:
+        self._release = release
+
+    @classmethod
+    def acquire(cls, wh: Warehouse) -> RunLock | None:
+        if wh.engine == "duckdb":
+            import fcntl
+
+            path = Path(f"{wh.duckdb_path}.run.lock")
+            handle = path.open("a")
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                handle.close()
+                return None
+
+            def release_file() -> None:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+                handle.close()
+
+            return cls(release_file)
+        import psycopg2
+
+        con = psycopg2.connect(
+            host=wh.pg_host,
+            port=wh.pg_port,
+            user=wh.pg_user,
+            password=wh.pg_password,
+            dbname=wh.pg_dbname,
+        )
+        con.autocommit = True
+        with con.cursor() as cur:
+            cur.execute("select pg_try_advisory_lock(hashtext(%s))", (cls.KEY,))
+            (got,) = cur.fetchone()
+        if not got:
+            con.close()
+            return None
+        return cls(con.close)
+
+    def release(self) -> None:
+        self._release()
 
 
 def _cannot_start(wh: Warehouse) -> tuple[str, str] | None:

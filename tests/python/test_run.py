@@ -201,3 +201,40 @@ def test_cannot_start_without_a_warehouse(tmp_path: Path) -> None:
     assert run.result.exit_code == orchestrate.EXIT_CANNOT_START == 2
     assert run.summary["status"] == "cannot_start" and run.summary["next"]
     assert not (tmp_path / "nowhere" / "warehouse.duckdb").exists()
+
+
+def test_a_second_run_started_meanwhile_fails_clearly_and_changes_nothing(
+    first_run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two runs at once: the second one does not wait, it fails at once (exit 2) and says
+    another run is in progress; the marts are untouched and dbt is never called."""
+    dbt_calls = no_dbt(monkeypatch)
+    wh = copy_of(first_run[0], tmp_path / "wh")
+    before = fingerprint(wh)
+    held = orchestrate.RunLock.acquire(wh)  # the first run, still going
+    assert held is not None
+    try:
+        second = invoke(wh, tmp_path / "out")
+    finally:
+        held.release()
+    assert second.result.exit_code == orchestrate.EXIT_CANNOT_START
+    assert "another `customer-health run` is in progress" in second.summary["message"]
+    assert dbt_calls == []
+    assert fingerprint(wh) == before
+    # once the first run has finished, the lock is free again
+    again = orchestrate.RunLock.acquire(wh)
+    assert again is not None
+    again.release()
+
+
+@pytest.mark.postgres
+def test_postgres_run_lock_is_an_advisory_lock(pg_built: Warehouse) -> None:
+    held = orchestrate.RunLock.acquire(pg_built)
+    assert held is not None
+    try:
+        assert orchestrate.RunLock.acquire(pg_built) is None
+    finally:
+        held.release()
+    again = orchestrate.RunLock.acquire(pg_built)
+    assert again is not None
+    again.release()
