@@ -3,8 +3,15 @@
     Emits a complete select statement over `relation` (a CTE name or a relation). It returns
     every column of `relation`, plus `source_versions` (the number of raw rows that share the
     kept row's key, so sum(source_versions) = raw row count) and a helper column
-    `dedupe_row_number` the caller leaves out. Portable: window functions only. -#}
-{% macro deduplicate_latest(relation, partition_by, order_by='_loaded_at desc nulls last') -%}
+    `dedupe_row_number` the caller leaves out. Rows whose key is null collapse into one row too
+    (the base models quarantine it as missing_key, with the count).
+
+    With `content_hash` (a column holding a hash of the row's content), it also returns
+    `conflicting_versions`: the number of versions sharing the kept row's `_loaded_at` whose
+    content differs from the kept row's, beyond the first. Two different rows loaded at the same
+    instant leave no way to tell which is the latest, so the base models quarantine the key as
+    conflicting_duplicate instead of picking one at random. Portable: window functions only. -#}
+{% macro deduplicate_latest(relation, partition_by, order_by='_loaded_at desc nulls last', content_hash=none) -%}
     {%- set partition_columns = partition_by if partition_by is not string else [partition_by] -%}
     select *
     from (
@@ -17,7 +24,31 @@
             count(*) over (
                 partition by {{ partition_columns | join(', ') }}
             ) as source_versions
+            {%- if content_hash %},
+            case
+                when min({{ content_hash }}) over (
+                    partition by {{ partition_columns | join(', ') }}, _loaded_at
+                ) = max({{ content_hash }}) over (
+                    partition by {{ partition_columns | join(', ') }}, _loaded_at
+                ) then 0
+                else count(*) over (partition by {{ partition_columns | join(', ') }}, _loaded_at)
+            end as conflicting_versions
+            {%- endif %}
         from {{ relation }}
     ) as versions
     where dedupe_row_number = 1
+{%- endmacro %}
+
+{#- A hash of every column of a source table except those in `exclude`: two versions of a row
+    with the same hash hold the same content. The column list is read from the warehouse. -#}
+{% macro content_hash(relation, exclude=['_loaded_at']) -%}
+    {%- set names = [] -%}
+    {%- if execute -%}
+        {%- for column in adapter.get_columns_in_relation(relation) -%}
+            {%- if column.name | lower not in exclude -%}
+                {%- do names.append(adapter.quote(column.name)) -%}
+            {%- endif -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {{ generate_surrogate_key(names if names else ["'no columns'"]) }}
 {%- endmacro %}

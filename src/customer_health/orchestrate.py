@@ -210,7 +210,8 @@ def run_pipeline(
                     "downstream of a failure were skipped and keep their previous contents; "
                     "fix and run again.",
                 )
-            steps.finish("passed")
+            summary["quarantine"] = _quarantine(wh)
+            steps.finish("passed", _quarantine_line(summary["quarantine"]))
 
             # ---------------------------------------------------------------- 3. marts
             steps.start("mart_check", "Mart check: distributions, coverage, tier drift (GX)")
@@ -379,6 +380,42 @@ def _drift(
     return out
 
 
+def _quarantine(wh: Warehouse) -> dict[str, Any]:
+    """Where the raw rows went (quarantine_reconciliation) and the quarantine by reason."""
+    tables = wh.query_df(
+        "select raw_table, raw_rows, staged_rows, duplicate_versions, quarantined_rows, "
+        "unaccounted_rows from quarantine.quarantine_reconciliation order by raw_table"
+    )
+    reasons = wh.query_df(
+        "select raw_table, quarantine_reason, count(*) as quarantined_keys, "
+        "sum(source_versions) as quarantined_rows from quarantine.quarantine "
+        "group by raw_table, quarantine_reason order by raw_table, quarantine_reason"
+    )
+    return {
+        "relation": "quarantine.quarantine",
+        "quarantined_rows": int(tables["quarantined_rows"].sum()),
+        "raw_rows": int(tables["raw_rows"].sum()),
+        "tables": quality.jsonable(tables.to_dict(orient="records")),
+        "reasons": quality.jsonable(reasons.to_dict(orient="records")),
+    }
+
+
+def _quarantine_line(quarantine: dict[str, Any]) -> str:
+    rows = quarantine["quarantined_rows"]
+    if not rows:
+        return f"{quarantine['raw_rows']:,} raw rows, none quarantined"
+    by_reason: dict[str, int] = {}
+    for r in quarantine["reasons"]:
+        by_reason[r["quarantine_reason"]] = by_reason.get(r["quarantine_reason"], 0) + int(
+            r["quarantined_rows"]
+        )
+    top = ", ".join(f"{k} {v:,}" for k, v in sorted(by_reason.items(), key=lambda kv: -kv[1]))
+    return (
+        f"{rows:,} of {quarantine['raw_rows']:,} raw rows quarantined ({top}); "
+        f"see {quarantine['relation']}"
+    )
+
+
 def _score_date(wh: Warehouse) -> str | None:
     value = wh.query_df(f"select max(score_date) as d from {quality.MART_RELATION}").iloc[0, 0]
     return None if value is None else str(value)[:10]
@@ -409,6 +446,8 @@ def _print_failures(echo: Callable[..., None], failures: list[dict[str, Any]]) -
             }
             detail = f"observed {json.dumps(observed)}, expected {json.dumps(bounds)}"
         echo(click.style(f"      x {where}: {what}: {detail}", fg="red"), err=True)
+        if failure.get("next"):
+            echo(f"        next: {failure['next']}", err=True)
     if len(failures) > SHOWN_FAILURES:
         echo(f"      ... and {len(failures) - SHOWN_FAILURES} more in the summary", err=True)
 

@@ -42,8 +42,13 @@ from customer_health.warehouse import Warehouse
 THRESHOLDS: dict[str, Any] = {
     # ---- source gate (before dbt build) -------------------------------------------------
     # Share of rows that must be filled in a required column that is not a key, a foreign
-    # key to crm.accounts or _loaded_at (those must always be filled).
+    # key to crm.accounts or _loaded_at.
     "required_not_null_mostly": 0.99,
+    # Rows staging would quarantine (a missing key or account_id, an out-of-range value, a
+    # malformed currency, two versions of a key loaded at the same instant) are quarantined
+    # when they are a few; above this share of a table, the load itself is broken and the gate
+    # fails instead of quarantining half the data.
+    "row_problem_share_max": 0.05,
     # Largest share of rows whose foreign key (account_id, invoice_id, ...) is not found in
     # the parent table.
     "orphan_share_max": 0.01,
@@ -149,6 +154,10 @@ REFERENCES: tuple[tuple[str, str, str, str], ...] = tuple(
 #: Tables whose key rules (key not null, one row per key and _loaded_at) are checked exactly by
 #: an aggregate rollup instead of row by row: they can hold millions of rows.
 ROLLED_UP = {"product.events"}
+
+#: Tables that must hold at least one row: without them there is no book to score. The others
+#: may be empty (a company with no disputes or no CSM sentiment yet).
+REQUIRED_TABLES = {"crm.accounts", "product.events", "billing.subscriptions"}
 
 SITE_NAME = "customer_health"
 PG_URL_ENV = "CUSTOMER_HEALTH_GX_PG_URL"
@@ -364,6 +373,7 @@ class GxProject:
                     "expectation": "table_exists",
                     "severity": "critical",
                     "error": message,
+                    "next": HINTS["table_exists"],
                 }
             ],
         )
@@ -425,6 +435,25 @@ def _get_batch_definition(asset: Any, add: Any) -> Any:
 
 
 # --------------------------------------------------------------------------- result parsing
+#: What to do about each kind of failed expectation, carried in the summary and printed.
+HINTS: dict[str, str] = {
+    "table_exists": "create the table (contract.ddl() gives the statement) or point the "
+    "source's `<source>_schema` var at the schema that holds it",
+    "expect_table_columns_to_match_set": "add the missing column to the raw table or to the "
+    "view that maps your connector onto the contract; an optional column may be all null",
+    "expect_table_row_count_to_be_between": "the table is empty: check that the connector "
+    "ran and that the `<source>_schema` var points at the right schema",
+    "expect_column_values_to_not_be_null": "fill in the column for these keys; a few such "
+    "rows are quarantined, this many mean the load is broken (check the connector)",
+    "expect_compound_columns_to_be_unique": "several versions of these keys share one "
+    "_loaded_at: make the connector stamp each version with its own load time",
+    "expect_column_values_to_match_regex": "map these values onto the accepted ones (a view "
+    "over the raw table), or add them to ENUMS in quality.py and to staging",
+    "expect_column_values_to_be_between": "correct these values at the source; a few are "
+    "quarantined, this many mean the load is broken",
+}
+
+
 def _suite_result(
     suite_name: str, phase: str, relation: str, batch: str, validation_result: Any
 ) -> SuiteResult:
@@ -437,6 +466,8 @@ def _suite_result(
         severity = str(getattr(config, "severity", "critical")).split(".")[-1].lower()
         entry = _failure(suite_name, relation, config, item.result or {}, item.exception_info)
         entry["severity"] = severity
+        if phase == SOURCE and config.type in HINTS:
+            entry["next"] = HINTS[config.type]
         (warnings if severity in ("warning", "info") else failures).append(entry)
     return SuiteResult(
         suite=suite_name,
@@ -551,12 +582,20 @@ def _relation(t: contract.Table, schemas: dict[str, str]) -> str:
     return f"{schemas[t.source]}.{t.name}"
 
 
-def _existing_columns(wh: Warehouse, schemas: dict[str, str]) -> dict[str, set[str]]:
-    """Columns of every table in the raw schemas: {"schema.table": {column, ...}}."""
+def _existing_columns(
+    wh: Warehouse, schemas: dict[str, str], text_only: bool = False
+) -> dict[str, set[str]]:
+    """Columns of every table in the raw schemas: {"schema.table": {column, ...}}; with
+    ``text_only``, only the columns the warehouse holds as text."""
     names = ", ".join(f"'{s}'" for s in sorted(set(schemas.values())))
+    text = (
+        " and lower(data_type) in ('text', 'varchar', 'character varying', 'string')"
+        if text_only
+        else ""
+    )
     frame = wh.query_df(
         "select table_schema, table_name, column_name from information_schema.columns "
-        f"where table_schema in ({names})"
+        f"where table_schema in ({names}){text}"
     )
     out: dict[str, set[str]] = {}
     for row in frame.itertuples(index=False):
@@ -585,14 +624,19 @@ def default_as_of_date(wh: Warehouse, schemas: dict[str, str] | None = None) -> 
     """The latest UTC date with activity (events, tickets, CRM activities), as dbt's default."""
     schemas = schemas or raw_schemas()
     columns = _existing_columns(wh, schemas)
+    text_columns = _existing_columns(wh, schemas, text_only=True)
     parts = []
     for tid, column in ACTIVITY_DATES:
         t = contract.table(*tid.split("."))
         rel = _relation(t, schemas)
+        if column in text_columns.get(rel, set()):
+            continue  # landed as text: staging parses it (and quarantines what does not parse)
         if column in columns.get(rel, set()) and "_is_deleted" in columns.get(rel, set()):
             parts.append(
                 f"select max({_utc_date(column)}) as d from {rel} "
-                "where not coalesce(_is_deleted, false)"
+                "where not coalesce(_is_deleted, false) "
+                # as staging: a row dated after it was loaded is quarantined, not activity
+                f"and {column} <= _loaded_at + interval '1 day'"
             )
     if not parts:
         return None
@@ -605,21 +649,30 @@ def default_as_of_date(wh: Warehouse, schemas: dict[str, str] | None = None) -> 
 
 
 # --------------------------------------------------------------------------- source gate
-def source_expectations(t: contract.Table) -> list[Any]:
-    """The per-table source suite, generated from the contract."""
+def source_expectations(t: contract.Table, text_columns: frozenset[str] = frozenset()) -> list[Any]:
+    """The per-table source suite, generated from the contract.
+
+    Row-level problems that staging quarantines (see docs/bad_input.md) are allowed up to
+    ``THRESHOLDS["row_problem_share_max"]`` of the rows; unknown enumeration values, missing
+    columns and an empty required table fail at once. ``text_columns`` are the contract's
+    number and date columns the warehouse holds as text: their ranges are left to staging,
+    which quarantines what does not parse."""
     import great_expectations as gx
 
     E = gx.expectations
     tid = table_id(t)
     rolled = tid in ROLLED_UP
     exps: list[Any] = [E.ExpectTableColumnsToMatchSet(column_set=t.column_names, exact_match=False)]
+    row_problems = 1 - THRESHOLDS["row_problem_share_max"]
     strict = {*t.key, "_loaded_at"} | ({"account_id"} if "account_id" in t.column_names else set())
+    if tid in REQUIRED_TABLES:
+        exps.append(E.ExpectTableRowCountToBeBetween(min_value=1))
     rolled_cols = {*t.key, "account_id"} if rolled else set()
     for c in t.all_columns:
         if not c.required or c.name in rolled_cols:
             continue
         if c.name in strict:
-            exps.append(E.ExpectColumnValuesToNotBeNull(column=c.name))
+            exps.append(E.ExpectColumnValuesToNotBeNull(column=c.name, mostly=row_problems))
         else:
             exps.append(
                 E.ExpectColumnValuesToNotBeNull(
@@ -627,19 +680,27 @@ def source_expectations(t: contract.Table) -> list[Any]:
                 )
             )
     if not rolled:
-        exps.append(E.ExpectCompoundColumnsToBeUnique(column_list=[*t.key, "_loaded_at"]))
+        exps.append(
+            E.ExpectCompoundColumnsToBeUnique(
+                column_list=[*t.key, "_loaded_at"], mostly=row_problems
+            )
+        )
     for (enum_table, column), values in ENUMS.items():
         if enum_table == tid:
             exps.append(E.ExpectColumnValuesToMatchRegex(column=column, regex=_enum_regex(values)))
     for c in t.columns:
         if c.name == "currency":
             exps.append(
-                E.ExpectColumnValuesToMatchRegex(column=c.name, regex=r"^\s*[A-Za-z]{3}\s*$")
+                E.ExpectColumnValuesToMatchRegex(
+                    column=c.name, regex=r"^\s*[A-Za-z]{3}\s*$", mostly=row_problems
+                )
             )
     for (range_table, column), (low, high) in RANGES.items():
-        if range_table == tid:
+        if range_table == tid and column not in text_columns:
             exps.append(
-                E.ExpectColumnValuesToBeBetween(column=column, min_value=low, max_value=high)
+                E.ExpectColumnValuesToBeBetween(
+                    column=column, min_value=low, max_value=high, mostly=row_problems
+                )
             )
     return exps
 
@@ -653,6 +714,7 @@ def validate_sources(
     E = gx.expectations
     schemas = raw_schemas()
     columns = _existing_columns(wh, schemas)
+    text_columns = _existing_columns(wh, schemas, text_only=True)
     as_of = as_of_date or default_as_of_date(wh, schemas)
     suites: list[SuiteResult] = []
 
@@ -666,7 +728,12 @@ def validate_sources(
             )
             continue
         index = [c for c in (*t.key, "_loaded_at") if c in columns[rel]]
-        exps = source_expectations(t)
+        typed_as_text = frozenset(
+            c.name
+            for c in t.all_columns
+            if c.type != "text" and c.name in text_columns.get(rel, set())
+        )
+        exps = source_expectations(t, typed_as_text)
         if wh.engine == "postgres":
             suites.append(
                 project.validate(
@@ -722,16 +789,37 @@ def validate_sources(
             project.validate(
                 "source.product.events_daily",
                 SOURCE,
-                [
-                    E.ExpectTableRowCountToBeBetween(min_value=1),
-                    E.ExpectColumnValuesToBeBetween(column="null_event_ids", max_value=0),
-                    E.ExpectColumnValuesToBeBetween(column="null_account_ids", max_value=0),
-                    E.ExpectColumnValuesToBeBetween(column="duplicate_versions", max_value=0),
-                ],
+                [E.ExpectTableRowCountToBeBetween(min_value=1)],
                 relation=events_rel,
                 frame=daily,
                 batch="dataframe: aggregate query, one row per event date (all rows)",
                 index_columns=["event_date"],
+            )
+        )
+        # the key rules over the whole table: a few bad rows are quarantined, a flood fails
+        total = max(int(daily["events"].sum()), 1)
+        shares = pd.DataFrame(
+            {
+                "table_name": ["product.events"],
+                **{
+                    f"{col}_share": [float(daily[col].sum()) / total]
+                    for col in ("null_event_ids", "null_account_ids", "duplicate_versions")
+                },
+            }
+        )
+        share_max = THRESHOLDS["row_problem_share_max"]
+        suites.append(
+            project.validate(
+                "source.product.events_keys",
+                SOURCE,
+                [
+                    E.ExpectColumnValuesToBeBetween(column=column, max_value=share_max)
+                    for column in shares.columns
+                    if column.endswith("_share")
+                ],
+                relation=events_rel,
+                frame=shares,
+                batch="dataframe: aggregate query over all rows",
             )
         )
         if as_of is not None:

@@ -161,7 +161,12 @@ def test_doc_explains_housekeeping_vars_and_rules() -> None:
 def test_every_raw_table_has_a_staging_model(table_id: str) -> None:
     source, name = table_id.split(".")
     model = STAGING / source / f"stg_{source}__{name}.sql"
+    base = STAGING / source / "base" / f"base_{source}__{name}.sql"
     assert model.exists(), f"missing {model.relative_to(ROOT)}"
-    sql = model.read_text()
+    assert base.exists(), f"missing {base.relative_to(ROOT)}"
+    assert f"ref('base_{source}__{name}')" in model.read_text()
+    assert "where quarantine_reason is null" in model.read_text()
+    sql = base.read_text()
     assert f"source('{source}', '{name}')" in sql
-    assert "deduplicate_latest(" in sql, f"{model.name} does not dedupe"
+    assert "deduplicate_latest(" in sql, f"{base.name} does not dedupe"
+    assert "quarantine_columns(checks)" in sql, f"{base.name} has no quarantine checks"

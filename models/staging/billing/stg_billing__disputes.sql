@@ -2,39 +2,24 @@
 
 with
 
-source as (
-
-    select * from {{ source('billing', 'disputes') }}
-
-),
-
-deduplicated as (
-
-    {{ deduplicate_latest('source', ['dispute_id']) }}
-
-),
-
 renamed as (
 
+    -- rows that failed a check are in `quarantine` instead (see base_billing__disputes)
     select
-        -- ids
-        cast(dispute_id as {{ dbt.type_string() }}) as dispute_id,
-        cast(invoice_id as {{ dbt.type_string() }}) as invoice_id,
-        cast(account_id as {{ dbt.type_string() }}) as account_id,
-        cast(org_id as {{ dbt.type_string() }}) as org_id,
-        -- dimensions
-        upper(trim(cast(currency as {{ dbt.type_string() }}))) as currency,
-        {{ normalize_enum('dispute_type') }} as dispute_type,
-        {{ normalize_enum('status') }} as status,
-        -- measures
-        cast(amount as {{ dbt.type_numeric() }}) as amount_local,
-        -- dates
-        {{ to_utc('opened_at') }} as opened_at,
-        -- housekeeping
-        coalesce(cast(_is_deleted as {{ dbt.type_boolean() }}), false) as is_deleted,
-        {{ to_utc('_loaded_at') }} as loaded_at,
-        cast(source_versions as {{ dbt.type_int() }}) as source_versions
-    from deduplicated
+        dispute_id,
+        invoice_id,
+        account_id,
+        org_id,
+        currency,
+        dispute_type,
+        status,
+        cast(amount_local as {{ dbt.type_numeric() }}) as amount_local,
+        opened_at,
+        is_deleted,
+        loaded_at,
+        source_versions
+    from {{ ref('base_billing__disputes') }}
+    where quarantine_reason is null
 
 ),
 

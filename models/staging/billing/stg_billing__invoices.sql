@@ -2,39 +2,24 @@
 
 with
 
-source as (
-
-    select * from {{ source('billing', 'invoices') }}
-
-),
-
-deduplicated as (
-
-    {{ deduplicate_latest('source', ['invoice_id']) }}
-
-),
-
 renamed as (
 
+    -- rows that failed a check are in `quarantine` instead (see base_billing__invoices)
     select
-        -- ids
-        cast(invoice_id as {{ dbt.type_string() }}) as invoice_id,
-        cast(account_id as {{ dbt.type_string() }}) as account_id,
-        cast(org_id as {{ dbt.type_string() }}) as org_id,
-        -- dimensions
-        upper(trim(cast(currency as {{ dbt.type_string() }}))) as currency,
-        {{ normalize_enum('status') }} as status,
-        -- measures
-        cast(amount as {{ dbt.type_numeric() }}) as amount_local,
-        -- dates
-        cast(issued_date as date) as issued_date,
-        cast(due_date as date) as due_date,
-        cast(paid_date as date) as paid_date,
-        -- housekeeping
-        coalesce(cast(_is_deleted as {{ dbt.type_boolean() }}), false) as is_deleted,
-        {{ to_utc('_loaded_at') }} as loaded_at,
-        cast(source_versions as {{ dbt.type_int() }}) as source_versions
-    from deduplicated
+        invoice_id,
+        account_id,
+        org_id,
+        currency,
+        status,
+        cast(amount_local as {{ dbt.type_numeric() }}) as amount_local,
+        issued_date,
+        due_date,
+        paid_date,
+        is_deleted,
+        loaded_at,
+        source_versions
+    from {{ ref('base_billing__invoices') }}
+    where quarantine_reason is null
 
 ),
 

@@ -2,39 +2,24 @@
 
 with
 
-source as (
-
-    select * from {{ source('billing', 'payments') }}
-
-),
-
-deduplicated as (
-
-    {{ deduplicate_latest('source', ['payment_id']) }}
-
-),
-
 renamed as (
 
+    -- rows that failed a check are in `quarantine` instead (see base_billing__payments)
     select
-        -- ids
-        cast(payment_id as {{ dbt.type_string() }}) as payment_id,
-        cast(invoice_id as {{ dbt.type_string() }}) as invoice_id,
-        cast(account_id as {{ dbt.type_string() }}) as account_id,
-        cast(org_id as {{ dbt.type_string() }}) as org_id,
-        -- dimensions
-        upper(trim(cast(currency as {{ dbt.type_string() }}))) as currency,
-        {{ normalize_enum('status') }} as status,
-        {{ normalize_enum('failure_reason') }} as failure_reason,
-        -- measures
-        cast(amount as {{ dbt.type_numeric() }}) as amount_local,
-        -- dates
-        {{ to_utc('attempted_at') }} as attempted_at,
-        -- housekeeping
-        coalesce(cast(_is_deleted as {{ dbt.type_boolean() }}), false) as is_deleted,
-        {{ to_utc('_loaded_at') }} as loaded_at,
-        cast(source_versions as {{ dbt.type_int() }}) as source_versions
-    from deduplicated
+        payment_id,
+        invoice_id,
+        account_id,
+        org_id,
+        currency,
+        status,
+        failure_reason,
+        cast(amount_local as {{ dbt.type_numeric() }}) as amount_local,
+        attempted_at,
+        is_deleted,
+        loaded_at,
+        source_versions
+    from {{ ref('base_billing__payments') }}
+    where quarantine_reason is null
 
 ),
 

@@ -2,41 +2,26 @@
 
 with
 
-source as (
-
-    select * from {{ source('billing', 'plan_changes') }}
-
-),
-
-deduplicated as (
-
-    {{ deduplicate_latest('source', ['change_id']) }}
-
-),
-
 renamed as (
 
+    -- rows that failed a check are in `quarantine` instead (see base_billing__plan_changes)
     select
-        -- ids
-        cast(change_id as {{ dbt.type_string() }}) as change_id,
-        cast(subscription_id as {{ dbt.type_string() }}) as subscription_id,
-        cast(account_id as {{ dbt.type_string() }}) as account_id,
-        cast(org_id as {{ dbt.type_string() }}) as org_id,
-        -- dimensions
-        {{ normalize_enum('change_type') }} as change_type,
-        upper(trim(cast(currency as {{ dbt.type_string() }}))) as currency,
-        -- measures
-        cast(seats_before as {{ dbt.type_int() }}) as seats_before,
-        cast(seats_after as {{ dbt.type_int() }}) as seats_after,
-        cast(mrr_before as {{ dbt.type_numeric() }}) as mrr_before_local,
-        cast(mrr_after as {{ dbt.type_numeric() }}) as mrr_after_local,
-        -- dates
-        {{ to_utc('changed_at') }} as changed_at,
-        -- housekeeping
-        coalesce(cast(_is_deleted as {{ dbt.type_boolean() }}), false) as is_deleted,
-        {{ to_utc('_loaded_at') }} as loaded_at,
-        cast(source_versions as {{ dbt.type_int() }}) as source_versions
-    from deduplicated
+        change_id,
+        subscription_id,
+        account_id,
+        org_id,
+        change_type,
+        currency,
+        seats_before,
+        seats_after,
+        cast(mrr_before_local as {{ dbt.type_numeric() }}) as mrr_before_local,
+        cast(mrr_after_local as {{ dbt.type_numeric() }}) as mrr_after_local,
+        changed_at,
+        is_deleted,
+        loaded_at,
+        source_versions
+    from {{ ref('base_billing__plan_changes') }}
+    where quarantine_reason is null
 
 ),
 

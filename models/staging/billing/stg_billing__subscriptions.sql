@@ -2,40 +2,25 @@
 
 with
 
-source as (
-
-    select * from {{ source('billing', 'subscriptions') }}
-
-),
-
-deduplicated as (
-
-    {{ deduplicate_latest('source', ['subscription_id']) }}
-
-),
-
 renamed as (
 
+    -- rows that failed a check are in `quarantine` instead (see base_billing__subscriptions)
     select
-        -- ids
-        cast(subscription_id as {{ dbt.type_string() }}) as subscription_id,
-        cast(account_id as {{ dbt.type_string() }}) as account_id,
-        cast(org_id as {{ dbt.type_string() }}) as org_id,
-        -- dimensions
-        {{ normalize_enum('plan') }} as plan,
-        {{ normalize_enum('status') }} as status_cleaned,
-        upper(trim(cast(currency as {{ dbt.type_string() }}))) as currency,
-        -- measures
-        cast(seats as {{ dbt.type_int() }}) as seats,
-        cast(mrr_amount as {{ dbt.type_numeric() }}) as mrr_local,
-        -- dates
-        {{ to_utc('started_at') }} as started_at,
-        {{ to_utc('cancelled_at') }} as cancelled_at,
-        -- housekeeping
-        coalesce(cast(_is_deleted as {{ dbt.type_boolean() }}), false) as is_deleted,
-        {{ to_utc('_loaded_at') }} as loaded_at,
-        cast(source_versions as {{ dbt.type_int() }}) as source_versions
-    from deduplicated
+        subscription_id,
+        account_id,
+        org_id,
+        plan,
+        status_cleaned,
+        currency,
+        seats,
+        cast(mrr_local as {{ dbt.type_numeric() }}) as mrr_local,
+        started_at,
+        cancelled_at,
+        is_deleted,
+        loaded_at,
+        source_versions
+    from {{ ref('base_billing__subscriptions') }}
+    where quarantine_reason is null
 
 ),
 

@@ -2,39 +2,24 @@
 
 with
 
-source as (
-
-    select * from {{ source('crm', 'contracts') }}
-
-),
-
-deduplicated as (
-
-    {{ deduplicate_latest('source', ['contract_id']) }}
-
-),
-
 renamed as (
 
+    -- rows that failed a check are in `quarantine` instead (see base_crm__contracts)
     select
-        -- ids
-        cast(contract_id as {{ dbt.type_string() }}) as contract_id,
-        cast(account_id as {{ dbt.type_string() }}) as account_id,
-        cast(org_id as {{ dbt.type_string() }}) as org_id,
-        -- dimensions
-        upper(trim(cast(currency as {{ dbt.type_string() }}))) as currency,
-        {{ normalize_enum('status') }} as status,
-        -- measures
-        cast(arr_amount as {{ dbt.type_numeric() }}) as arr_local,
-        -- dates
-        cast(start_date as date) as start_date,
-        cast(end_date as date) as end_date,
-        cast(renewal_date as date) as renewal_date,
-        -- housekeeping
-        coalesce(cast(_is_deleted as {{ dbt.type_boolean() }}), false) as is_deleted,
-        {{ to_utc('_loaded_at') }} as loaded_at,
-        cast(source_versions as {{ dbt.type_int() }}) as source_versions
-    from deduplicated
+        contract_id,
+        account_id,
+        org_id,
+        currency,
+        status,
+        cast(arr_local as {{ dbt.type_numeric() }}) as arr_local,
+        start_date,
+        end_date,
+        renewal_date,
+        is_deleted,
+        loaded_at,
+        source_versions
+    from {{ ref('base_crm__contracts') }}
+    where quarantine_reason is null
 
 ),
 

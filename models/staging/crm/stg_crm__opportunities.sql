@@ -2,40 +2,24 @@
 
 with
 
-source as (
-
-    select * from {{ source('crm', 'opportunities') }}
-
-),
-
-deduplicated as (
-
-    {{ deduplicate_latest('source', ['opportunity_id']) }}
-
-),
-
 renamed as (
 
+    -- rows that failed a check are in `quarantine` instead (see base_crm__opportunities)
     select
-        -- ids
-        cast(opportunity_id as {{ dbt.type_string() }}) as opportunity_id,
-        cast(account_id as {{ dbt.type_string() }}) as account_id,
-        cast(org_id as {{ dbt.type_string() }}) as org_id,
-        -- dimensions
-        {{ normalize_enum('opportunity_type') }} as opportunity_type,
-        -- `stage` is a keyword in some dialects, but it is the CRM's own name
-        {{ normalize_enum('stage') }} as stage,  -- noqa: RF04
-        upper(trim(cast(currency as {{ dbt.type_string() }}))) as currency,
-        -- measures
-        cast(amount as {{ dbt.type_numeric() }}) as amount_local,
-        cast(previous_amount as {{ dbt.type_numeric() }}) as previous_amount_local,
-        -- dates
-        cast(close_date as date) as close_date,
-        -- housekeeping
-        coalesce(cast(_is_deleted as {{ dbt.type_boolean() }}), false) as is_deleted,
-        {{ to_utc('_loaded_at') }} as loaded_at,
-        cast(source_versions as {{ dbt.type_int() }}) as source_versions
-    from deduplicated
+        opportunity_id,
+        account_id,
+        org_id,
+        opportunity_type,
+        stage,  -- noqa: RF04
+        currency,
+        cast(amount_local as {{ dbt.type_numeric() }}) as amount_local,
+        cast(previous_amount_local as {{ dbt.type_numeric() }}) as previous_amount_local,
+        close_date,
+        is_deleted,
+        loaded_at,
+        source_versions
+    from {{ ref('base_crm__opportunities') }}
+    where quarantine_reason is null
 
 ),
 

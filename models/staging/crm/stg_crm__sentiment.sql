@@ -1,38 +1,24 @@
 with
 
-source as (
-
-    select * from {{ source('crm', 'sentiment') }}
-
-),
-
-deduplicated as (
-
-    {{ deduplicate_latest('source', ['sentiment_id']) }}
-
-),
-
 renamed as (
 
+    -- rows that failed a check are in `quarantine` instead (see base_crm__sentiment)
     select
-        -- ids
-        cast(sentiment_id as {{ dbt.type_string() }}) as sentiment_id,
-        cast(account_id as {{ dbt.type_string() }}) as account_id,
-        cast(org_id as {{ dbt.type_string() }}) as org_id,
-        -- dimensions
-        trim(cast(author as {{ dbt.type_string() }})) as author,
-        cast(sentiment_score as {{ dbt.type_int() }}) as sentiment_score_given,
-        {{ normalize_enum('rag') }} as rag_cleaned,
-        nullif(trim(cast(note as {{ dbt.type_string() }})), '') as note,
-        {{ normalize_enum('override_tier') }} as override_tier,
-        -- dates
-        {{ to_utc('recorded_at') }} as recorded_at,
-        {{ to_utc('override_expires_at') }} as override_expires_at,
-        -- housekeeping
-        coalesce(cast(_is_deleted as {{ dbt.type_boolean() }}), false) as is_deleted,
-        {{ to_utc('_loaded_at') }} as loaded_at,
-        cast(source_versions as {{ dbt.type_int() }}) as source_versions
-    from deduplicated
+        sentiment_id,
+        account_id,
+        org_id,
+        author,
+        sentiment_score_given,
+        rag_cleaned,
+        note,
+        override_tier,
+        recorded_at,
+        override_expires_at,
+        is_deleted,
+        loaded_at,
+        source_versions
+    from {{ ref('base_crm__sentiment') }}
+    where quarantine_reason is null
 
 ),
 

@@ -1,32 +1,18 @@
 with
 
-source as (
-
-    select * from {{ source('product', 'features') }}
-
-),
-
-deduplicated as (
-
-    {{ deduplicate_latest('source', ['feature_key']) }}
-
-),
-
 renamed as (
 
+    -- rows that failed a check are in `quarantine` instead (see base_product__features)
     select
-        -- ids
-        cast(feature_key as {{ dbt.type_string() }}) as feature_key,
-        cast(org_id as {{ dbt.type_string() }}) as org_id,
-        -- dimensions
-        trim(cast(feature_name as {{ dbt.type_string() }})) as feature_name,
-        -- flags
-        coalesce(cast(is_key_feature as {{ dbt.type_boolean() }}), false) as is_key_feature,
-        -- housekeeping
-        coalesce(cast(_is_deleted as {{ dbt.type_boolean() }}), false) as is_deleted,
-        {{ to_utc('_loaded_at') }} as loaded_at,
-        cast(source_versions as {{ dbt.type_int() }}) as source_versions
-    from deduplicated
+        feature_key,
+        org_id,
+        feature_name,
+        is_key_feature,
+        is_deleted,
+        loaded_at,
+        source_versions
+    from {{ ref('base_product__features') }}
+    where quarantine_reason is null
 
 ),
 

@@ -1,0 +1,173 @@
+{#- The checks that send a raw row to quarantine instead of staging.
+
+    Each base model lists its checks as (condition, reason, detail) triples built by the
+    macros below, in priority order, and `quarantine_columns(checks)` turns them into two
+    columns: `quarantine_reason` (the first failing check's code, null when every check
+    passes) and `quarantine_detail` (what was wrong, with the value). Conditions use the
+    columns of the base model's `joined` CTE. The reason codes are listed, one by one, with
+    their tests, in docs/bad_input.md. -#}
+{% macro quarantine_columns(checks) -%}
+    case
+        {%- for condition, reason, detail in checks %}
+        when {{ condition }} then '{{ reason }}'
+        {%- endfor %}
+    end as quarantine_reason,
+    case
+        {%- for condition, reason, detail in checks %}
+        when {{ condition }} then {{ detail }}
+        {%- endfor %}
+    end as quarantine_detail
+{%- endmacro %}
+
+{#- Text for a detail: literals are quoted, the rest are SQL expressions cast to text. -#}
+{% macro detail_text(parts) -%}
+    {%- set out = [] -%}
+    {%- for part in parts -%}
+        {%- if part is string and part.startswith('=') -%}
+            {%- do out.append("coalesce(cast(" ~ part[1:] ~ " as " ~ dbt.type_string() ~ "), 'null')") -%}
+        {%- else -%}
+            {%- do out.append("'" ~ (part | replace("'", "''")) ~ "'") -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(dbt.concat(out)) }}
+{%- endmacro %}
+
+{#- missing_key: the key is null or blank (all such rows collapse into one, counted), and
+    conflicting_duplicate: versions of a key loaded at the same instant with different content. -#}
+{% macro key_checks(key_name) -%}
+    {{ return([
+        ('record_key is null', 'missing_key',
+            detail_text([key_name ~ ' is null or empty in ', '=source_versions', ' row(s)'])),
+        ('conflicting_versions > 0', 'conflicting_duplicate',
+            detail_text([key_name ~ ' ', '=record_key', ' has ', '=conflicting_versions',
+                ' versions with the same _loaded_at and different content'])),
+    ]) }}
+{%- endmacro %}
+
+{#- unparseable_number / unparseable_date: a text column holds a value that is not one. -#}
+{% macro unparseable_checks() -%}
+    {{ return([
+        ('unparseable_number is not null', 'unparseable_number', 'unparseable_number'),
+        ('unparseable_date is not null', 'unparseable_date', 'unparseable_date'),
+    ]) }}
+{%- endmacro %}
+
+{#- The first column of `columns` ((name, kind) pairs) whose text does not parse, as a detail;
+    null when all parse. Renders a constant null when none of them is a text column. -#}
+{% macro unparseable_detail(columns, text_columns) -%}
+    {%- set failing = [] -%}
+    {%- for name, kind in columns -%}
+        {%- if name | lower in text_columns -%}
+            {%- do failing.append((name, kind)) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- if failing -%}
+        case
+            {%- for name, kind in failing %}
+            when {{ is_unparseable(name, kind, text_columns) }}
+                then {{ detail_text([name ~ ' "', '=trim(' ~ name ~ ')', '" is not a ' ~ ('number' if kind in ('numeric', 'integer') else kind)]) }}
+            {%- endfor %}
+        end
+    {%- else -%}
+        cast(null as {{ dbt.type_string() }})
+    {%- endif -%}
+{%- endmacro %}
+
+{#- missing_account_id / unknown_account: the row names no account, or one that crm.accounts
+    does not have (or quarantined). -#}
+{% macro account_checks() -%}
+    {{ return([
+        ('account_id is null', 'missing_account_id', "'account_id is null'"),
+        ('known_account_id is null', 'unknown_account',
+            detail_text(['account_id ', '=account_id', ' is not in crm.accounts'])),
+    ]) }}
+{%- endmacro %}
+
+{#- timestamp_before_1990, and timestamp_after_load: the row says it happened more than a day
+    after the connector loaded it, which is impossible (a clock or time zone error). -#}
+{% macro timestamp_checks(column, after_load=true) -%}
+    {%- set checks = [
+        (column ~ " < " ~ "cast('1990-01-01' as date)", 'timestamp_before_1990',
+            detail_text([column ~ ' ', '=' ~ column, ' is before 1990'])),
+    ] -%}
+    {%- if after_load -%}
+        {%- do checks.append(
+            (column ~ " > " ~ dbt.dateadd('day', 1, 'loaded_at'), 'timestamp_after_load',
+                detail_text([column ~ ' ', '=' ~ column, ' is after the row was loaded (', '=loaded_at', ')']))
+        ) -%}
+    {%- endif -%}
+    {{ return(checks) }}
+{%- endmacro %}
+
+{#- negative_amount and absurd_amount (above var('absurd_amount'), in the row's currency). -#}
+{% macro amount_checks(column, raw_name) -%}
+    {{ return([
+        (column ~ ' < 0', 'negative_amount', detail_text([raw_name ~ ' ', '=' ~ column, ' is negative'])),
+        (column ~ ' > ' ~ var('absurd_amount'), 'absurd_amount',
+            detail_text([raw_name ~ ' ', '=' ~ column, ' is above ' ~ var('absurd_amount')])),
+    ]) }}
+{%- endmacro %}
+
+{#- unknown_currency: the code is not in seeds/fx_rates.csv, so the amount cannot be converted. -#}
+{% macro currency_checks() -%}
+    {{ return([
+        ('known_currency is null', 'unknown_currency',
+            detail_text(['currency ', '=currency', ' is not in seeds/fx_rates.csv'])),
+    ]) }}
+{%- endmacro %}
+
+{#- An order two columns must respect: `later` is not before `earlier` when both are set. -#}
+{% macro order_check(earlier, later, reason) -%}
+    {{ return([
+        (later ~ ' < ' ~ earlier, reason,
+            detail_text([later ~ ' ', '=' ~ later, ' is before ' ~ earlier ~ ' ', '=' ~ earlier])),
+    ]) }}
+{%- endmacro %}
+
+{#- A value outside its documented range. -#}
+{% macro range_check(column, low, high) -%}
+    {{ return([
+        (column ~ ' < ' ~ low ~ ' or ' ~ column ~ ' > ' ~ high, 'value_out_of_range',
+            detail_text([column ~ ' ', '=' ~ column, ' is outside ' ~ low ~ '-' ~ high])),
+    ]) }}
+{%- endmacro %}
+
+{#- activity_after_account_deleted: the account was soft-deleted, and this row is dated after
+    the deletion was loaded. Activity before it stays, as history. -#}
+{% macro deleted_account_checks(column) -%}
+    {{ return([
+        ('account_is_deleted and ' ~ column ~ ' > account_deleted_at', 'activity_after_account_deleted',
+            detail_text(['account ', '=account_id', ' was deleted at ', '=account_deleted_at',
+                '; ' ~ column ~ ' is ', '=' ~ column])),
+    ]) }}
+{%- endmacro %}
+
+{#- The accounts and currencies the checks compare against, as CTEs. -#}
+{% macro known_accounts_cte() -%}
+    known_accounts as (
+
+        select
+            account_id as known_account_id,
+            is_deleted as account_is_deleted,
+            loaded_at as account_deleted_at
+        from {{ ref('stg_crm__accounts') }}
+
+    )
+{%- endmacro %}
+
+{% macro known_currencies_cte() -%}
+    known_currencies as (
+
+        select distinct currency_code as known_currency
+        from {{ ref('fx_rates') }}
+
+    )
+{%- endmacro %}
+
+{#- non_positive_seats: a licence of 0 (or fewer) seats cannot be used, and would divide the
+    seat utilisation by zero. -#}
+{% macro seat_checks(column) -%}
+    {{ return([
+        (column ~ ' <= 0', 'non_positive_seats', detail_text([column ~ ' is ', '=' ~ column])),
+    ]) }}
+{%- endmacro %}

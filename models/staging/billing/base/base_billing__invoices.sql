@@ -1,0 +1,90 @@
+-- Every raw row of billing.invoices, one per key, typed, with the reason it is quarantined (null
+-- when it is staged). stg_billing__invoices keeps the rows without a reason; `quarantine` lists the
+-- others with their reason and detail.
+{%- set source_relation = source('billing', 'invoices') %}
+{%- set text_columns = text_columns_of(source_relation) %}
+
+with
+
+source as (
+
+    select
+        *,
+        {{ record_key('invoice_id') }} as record_key,
+        {{ content_hash(source_relation) }} as content_hash
+    from {{ source_relation }}
+
+),
+
+deduplicated as (
+
+    {{ deduplicate_latest('source', ['record_key'], content_hash='content_hash') }}
+
+),
+
+renamed as (
+
+    select
+        record_key,
+        -- ids
+        cast(invoice_id as {{ dbt.type_string() }}) as invoice_id,
+        cast(account_id as {{ dbt.type_string() }}) as account_id,
+        cast(org_id as {{ dbt.type_string() }}) as org_id,
+        -- dimensions
+        upper(trim(cast(currency as {{ dbt.type_string() }}))) as currency,
+        {{ normalize_enum('status') }} as status,
+        -- measures
+        {{ parse_value('amount', 'numeric', text_columns) }} as amount_local,
+        -- dates
+        {{ parse_value('issued_date', 'date', text_columns) }} as issued_date,
+        {{ parse_value('due_date', 'date', text_columns) }} as due_date,
+        {{ parse_value('paid_date', 'date', text_columns) }} as paid_date,
+        -- housekeeping
+        coalesce(cast(_is_deleted as {{ dbt.type_boolean() }}), false) as is_deleted,
+        {{ to_utc('_loaded_at') }} as loaded_at,
+        cast(source_versions as {{ dbt.type_int() }}) as source_versions,
+        -- what the checks need
+        conflicting_versions,
+        {{ unparseable_detail([('amount', 'numeric')], text_columns) }} as unparseable_number,
+        {{ unparseable_detail([('issued_date', 'date'), ('due_date', 'date'), ('paid_date', 'date')], text_columns) }} as unparseable_date
+    from deduplicated
+
+),
+
+{{ known_accounts_cte() }},
+
+{{ known_currencies_cte() }},
+
+joined as (
+
+    select
+        renamed.*,
+        known_accounts.*,
+        known_currencies.known_currency
+    from renamed
+    left join known_accounts
+        on renamed.account_id = known_accounts.known_account_id
+    left join known_currencies
+        on renamed.currency = known_currencies.known_currency
+
+),
+
+{%- set checks = key_checks('invoice_id')
+    + unparseable_checks()
+    + account_checks()
+    + timestamp_checks('issued_date')
+    + amount_checks('amount_local', 'amount')
+    + currency_checks()
+    + order_check('issued_date', 'paid_date', 'paid_before_issued')
+    + deleted_account_checks('issued_date') %}
+
+checked as (
+
+    select
+        *,
+        {{ quarantine_columns(checks) }}
+    from joined
+
+)
+
+select * from checked

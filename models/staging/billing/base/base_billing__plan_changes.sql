@@ -1,0 +1,92 @@
+-- Every raw row of billing.plan_changes, one per key, typed, with the reason it is quarantined (null
+-- when it is staged). stg_billing__plan_changes keeps the rows without a reason; `quarantine` lists the
+-- others with their reason and detail.
+{%- set source_relation = source('billing', 'plan_changes') %}
+{%- set text_columns = text_columns_of(source_relation) %}
+
+with
+
+source as (
+
+    select
+        *,
+        {{ record_key('change_id') }} as record_key,
+        {{ content_hash(source_relation) }} as content_hash
+    from {{ source_relation }}
+
+),
+
+deduplicated as (
+
+    {{ deduplicate_latest('source', ['record_key'], content_hash='content_hash') }}
+
+),
+
+renamed as (
+
+    select
+        record_key,
+        -- ids
+        cast(change_id as {{ dbt.type_string() }}) as change_id,
+        cast(subscription_id as {{ dbt.type_string() }}) as subscription_id,
+        cast(account_id as {{ dbt.type_string() }}) as account_id,
+        cast(org_id as {{ dbt.type_string() }}) as org_id,
+        -- dimensions
+        {{ normalize_enum('change_type') }} as change_type,
+        upper(trim(cast(currency as {{ dbt.type_string() }}))) as currency,
+        -- measures
+        cast({{ parse_value('seats_before', 'integer', text_columns) }} as {{ dbt.type_int() }}) as seats_before,
+        cast({{ parse_value('seats_after', 'integer', text_columns) }} as {{ dbt.type_int() }}) as seats_after,
+        {{ parse_value('mrr_before', 'numeric', text_columns) }} as mrr_before_local,
+        {{ parse_value('mrr_after', 'numeric', text_columns) }} as mrr_after_local,
+        -- dates
+        {{ to_utc(parse_value('changed_at', 'timestamp', text_columns)) }} as changed_at,
+        -- housekeeping
+        coalesce(cast(_is_deleted as {{ dbt.type_boolean() }}), false) as is_deleted,
+        {{ to_utc('_loaded_at') }} as loaded_at,
+        cast(source_versions as {{ dbt.type_int() }}) as source_versions,
+        -- what the checks need
+        conflicting_versions,
+        {{ unparseable_detail([('seats_before', 'integer'), ('seats_after', 'integer'), ('mrr_before', 'numeric'), ('mrr_after', 'numeric')], text_columns) }} as unparseable_number,
+        {{ unparseable_detail([('changed_at', 'timestamp')], text_columns) }} as unparseable_date
+    from deduplicated
+
+),
+
+{{ known_accounts_cte() }},
+
+{{ known_currencies_cte() }},
+
+joined as (
+
+    select
+        renamed.*,
+        known_accounts.*,
+        known_currencies.known_currency
+    from renamed
+    left join known_accounts
+        on renamed.account_id = known_accounts.known_account_id
+    left join known_currencies
+        on renamed.currency = known_currencies.known_currency
+
+),
+
+{%- set checks = key_checks('change_id')
+    + unparseable_checks()
+    + account_checks()
+    + timestamp_checks('changed_at')
+    + amount_checks('mrr_before_local', 'mrr_before')
+    + amount_checks('mrr_after_local', 'mrr_after')
+    + currency_checks()
+    + deleted_account_checks('changed_at') %}
+
+checked as (
+
+    select
+        *,
+        {{ quarantine_columns(checks) }}
+    from joined
+
+)
+
+select * from checked

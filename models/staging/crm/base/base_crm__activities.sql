@@ -1,0 +1,79 @@
+-- Every raw row of crm.activities, one per key, typed, with the reason it is quarantined (null
+-- when it is staged). stg_crm__activities keeps the rows without a reason; `quarantine` lists the
+-- others with their reason and detail.
+{%- set source_relation = source('crm', 'activities') %}
+{%- set text_columns = text_columns_of(source_relation) %}
+
+with
+
+source as (
+
+    select
+        *,
+        {{ record_key('activity_id') }} as record_key,
+        {{ content_hash(source_relation) }} as content_hash
+    from {{ source_relation }}
+
+),
+
+deduplicated as (
+
+    {{ deduplicate_latest('source', ['record_key'], content_hash='content_hash') }}
+
+),
+
+renamed as (
+
+    select
+        record_key,
+        -- ids
+        cast(activity_id as {{ dbt.type_string() }}) as activity_id,
+        cast(account_id as {{ dbt.type_string() }}) as account_id,
+        cast(contact_id as {{ dbt.type_string() }}) as contact_id,
+        cast(org_id as {{ dbt.type_string() }}) as org_id,
+        -- dimensions
+        {{ normalize_enum('activity_type') }} as activity_type,
+        {{ normalize_enum('outcome') }} as outcome,
+        -- dates
+        {{ to_utc(parse_value('occurred_at', 'timestamp', text_columns)) }} as occurred_at,
+        -- housekeeping
+        coalesce(cast(_is_deleted as {{ dbt.type_boolean() }}), false) as is_deleted,
+        {{ to_utc('_loaded_at') }} as loaded_at,
+        cast(source_versions as {{ dbt.type_int() }}) as source_versions,
+        -- what the checks need
+        conflicting_versions,
+        {{ unparseable_detail([], text_columns) }} as unparseable_number,
+        {{ unparseable_detail([('occurred_at', 'timestamp')], text_columns) }} as unparseable_date
+    from deduplicated
+
+),
+
+{{ known_accounts_cte() }},
+
+joined as (
+
+    select
+        renamed.*,
+        known_accounts.*
+    from renamed
+    left join known_accounts
+        on renamed.account_id = known_accounts.known_account_id
+
+),
+
+{%- set checks = key_checks('activity_id')
+    + unparseable_checks()
+    + account_checks()
+    + timestamp_checks('occurred_at')
+    + deleted_account_checks('occurred_at') %}
+
+checked as (
+
+    select
+        *,
+        {{ quarantine_columns(checks) }}
+    from joined
+
+)
+
+select * from checked

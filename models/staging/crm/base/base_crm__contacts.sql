@@ -1,0 +1,86 @@
+-- Every raw row of crm.contacts, one per key, typed, with the reason it is quarantined (null
+-- when it is staged). stg_crm__contacts keeps the rows without a reason; `quarantine` lists the
+-- others with their reason and detail.
+{%- set source_relation = source('crm', 'contacts') %}
+{%- set text_columns = text_columns_of(source_relation) %}
+{#- PII: email and phone are normalised and hashed here (salted with var('pii_salt')); no
+    model passes the values on. #}
+{%- set email = "nullif(lower(trim(cast(email as " ~ dbt.type_string() ~ "))), '')" %}
+{%- set phone = "nullif(" ~ strip_non_digits('phone') ~ ", '')" %}
+
+with
+
+source as (
+
+    select
+        *,
+        {{ record_key('contact_id') }} as record_key,
+        {{ content_hash(source_relation) }} as content_hash
+    from {{ source_relation }}
+
+),
+
+deduplicated as (
+
+    {{ deduplicate_latest('source', ['record_key'], content_hash='content_hash') }}
+
+),
+
+renamed as (
+
+    select
+        record_key,
+        -- ids
+        cast(contact_id as {{ dbt.type_string() }}) as contact_id,
+        cast(account_id as {{ dbt.type_string() }}) as account_id,
+        cast(org_id as {{ dbt.type_string() }}) as org_id,
+        -- dimensions
+        -- `role` is a keyword in some dialects, but it is the name downstream models use
+        {{ normalize_enum('role') }} as role,  -- noqa: RF04
+        -- pii, hashed
+        {{ hash_pii(email) }} as email_hash,
+        nullif({{ dbt.split_part(email, "'@'", 2) }}, '') as email_domain,
+        {{ hash_pii(phone) }} as phone_hash,
+        -- dates
+        {{ parse_value('active_from', 'date', text_columns) }} as active_from_date,
+        {{ parse_value('active_to', 'date', text_columns) }} as active_to_date,
+        -- housekeeping
+        coalesce(cast(_is_deleted as {{ dbt.type_boolean() }}), false) as is_deleted,
+        {{ to_utc('_loaded_at') }} as loaded_at,
+        cast(source_versions as {{ dbt.type_int() }}) as source_versions,
+        -- what the checks need
+        conflicting_versions,
+        {{ unparseable_detail([], text_columns) }} as unparseable_number,
+        {{ unparseable_detail([('active_from', 'date'), ('active_to', 'date')], text_columns) }} as unparseable_date
+    from deduplicated
+
+),
+
+{{ known_accounts_cte() }},
+
+joined as (
+
+    select
+        renamed.*,
+        known_accounts.*
+    from renamed
+    left join known_accounts
+        on renamed.account_id = known_accounts.known_account_id
+
+),
+
+{%- set checks = key_checks('contact_id')
+    + unparseable_checks()
+    + account_checks()
+    + timestamp_checks('active_from_date', after_load=false) %}
+
+checked as (
+
+    select
+        *,
+        {{ quarantine_columns(checks) }}
+    from joined
+
+)
+
+select * from checked

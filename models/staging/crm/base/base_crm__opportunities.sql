@@ -1,0 +1,90 @@
+-- Every raw row of crm.opportunities, one per key, typed, with the reason it is quarantined (null
+-- when it is staged). stg_crm__opportunities keeps the rows without a reason; `quarantine` lists the
+-- others with their reason and detail.
+{%- set source_relation = source('crm', 'opportunities') %}
+{%- set text_columns = text_columns_of(source_relation) %}
+
+with
+
+source as (
+
+    select
+        *,
+        {{ record_key('opportunity_id') }} as record_key,
+        {{ content_hash(source_relation) }} as content_hash
+    from {{ source_relation }}
+
+),
+
+deduplicated as (
+
+    {{ deduplicate_latest('source', ['record_key'], content_hash='content_hash') }}
+
+),
+
+renamed as (
+
+    select
+        record_key,
+        -- ids
+        cast(opportunity_id as {{ dbt.type_string() }}) as opportunity_id,
+        cast(account_id as {{ dbt.type_string() }}) as account_id,
+        cast(org_id as {{ dbt.type_string() }}) as org_id,
+        -- dimensions
+        {{ normalize_enum('opportunity_type') }} as opportunity_type,
+        -- `stage` is a keyword in some dialects, but it is the CRM's own name
+        {{ normalize_enum('stage') }} as stage,  -- noqa: RF04
+        upper(trim(cast(currency as {{ dbt.type_string() }}))) as currency,
+        -- measures
+        {{ parse_value('amount', 'numeric', text_columns) }} as amount_local,
+        {{ parse_value('previous_amount', 'numeric', text_columns) }} as previous_amount_local,
+        -- dates
+        {{ parse_value('close_date', 'date', text_columns) }} as close_date,
+        -- housekeeping
+        coalesce(cast(_is_deleted as {{ dbt.type_boolean() }}), false) as is_deleted,
+        {{ to_utc('_loaded_at') }} as loaded_at,
+        cast(source_versions as {{ dbt.type_int() }}) as source_versions,
+        -- what the checks need
+        conflicting_versions,
+        {{ unparseable_detail([('amount', 'numeric'), ('previous_amount', 'numeric')], text_columns) }} as unparseable_number,
+        {{ unparseable_detail([('close_date', 'date')], text_columns) }} as unparseable_date
+    from deduplicated
+
+),
+
+{{ known_accounts_cte() }},
+
+{{ known_currencies_cte() }},
+
+joined as (
+
+    select
+        renamed.*,
+        known_accounts.*,
+        known_currencies.known_currency
+    from renamed
+    left join known_accounts
+        on renamed.account_id = known_accounts.known_account_id
+    left join known_currencies
+        on renamed.currency = known_currencies.known_currency
+
+),
+
+{%- set checks = key_checks('opportunity_id')
+    + unparseable_checks()
+    + account_checks()
+    + timestamp_checks('close_date', after_load=false)
+    + amount_checks('amount_local', 'amount')
+    + amount_checks('previous_amount_local', 'previous_amount')
+    + currency_checks() %}
+
+checked as (
+
+    select
+        *,
+        {{ quarantine_columns(checks) }}
+    from joined
+
+)
+
+select * from checked

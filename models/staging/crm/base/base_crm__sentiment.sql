@@ -1,0 +1,83 @@
+-- Every raw row of crm.sentiment, one per key, typed, with the reason it is quarantined (null
+-- when it is staged). stg_crm__sentiment keeps the rows without a reason; `quarantine` lists the
+-- others with their reason and detail.
+{%- set source_relation = source('crm', 'sentiment') %}
+{%- set text_columns = text_columns_of(source_relation) %}
+
+with
+
+source as (
+
+    select
+        *,
+        {{ record_key('sentiment_id') }} as record_key,
+        {{ content_hash(source_relation) }} as content_hash
+    from {{ source_relation }}
+
+),
+
+deduplicated as (
+
+    {{ deduplicate_latest('source', ['record_key'], content_hash='content_hash') }}
+
+),
+
+renamed as (
+
+    select
+        record_key,
+        -- ids
+        cast(sentiment_id as {{ dbt.type_string() }}) as sentiment_id,
+        cast(account_id as {{ dbt.type_string() }}) as account_id,
+        cast(org_id as {{ dbt.type_string() }}) as org_id,
+        -- dimensions
+        trim(cast(author as {{ dbt.type_string() }})) as author,
+        cast({{ parse_value('sentiment_score', 'integer', text_columns) }} as {{ dbt.type_int() }}) as sentiment_score_given,
+        {{ normalize_enum('rag') }} as rag_cleaned,
+        nullif(trim(cast(note as {{ dbt.type_string() }})), '') as note,
+        {{ normalize_enum('override_tier') }} as override_tier,
+        -- dates
+        {{ to_utc(parse_value('recorded_at', 'timestamp', text_columns)) }} as recorded_at,
+        {{ to_utc(parse_value('override_expires_at', 'timestamp', text_columns)) }} as override_expires_at,
+        -- housekeeping
+        coalesce(cast(_is_deleted as {{ dbt.type_boolean() }}), false) as is_deleted,
+        {{ to_utc('_loaded_at') }} as loaded_at,
+        cast(source_versions as {{ dbt.type_int() }}) as source_versions,
+        -- what the checks need
+        conflicting_versions,
+        {{ unparseable_detail([('sentiment_score', 'integer')], text_columns) }} as unparseable_number,
+        {{ unparseable_detail([('recorded_at', 'timestamp'), ('override_expires_at', 'timestamp')], text_columns) }} as unparseable_date
+    from deduplicated
+
+),
+
+{{ known_accounts_cte() }},
+
+joined as (
+
+    select
+        renamed.*,
+        known_accounts.*
+    from renamed
+    left join known_accounts
+        on renamed.account_id = known_accounts.known_account_id
+
+),
+
+{%- set checks = key_checks('sentiment_id')
+    + unparseable_checks()
+    + account_checks()
+    + timestamp_checks('recorded_at')
+    + range_check('sentiment_score_given', 1, 5)
+    + deleted_account_checks('recorded_at') %}
+
+checked as (
+
+    select
+        *,
+        {{ quarantine_columns(checks) }}
+    from joined
+
+)
+
+select * from checked

@@ -1,0 +1,77 @@
+-- Every raw row of product.events, one per key, typed, with the reason it is quarantined (null
+-- when it is staged). stg_product__events keeps the rows without a reason; `quarantine` lists the
+-- others with their reason and detail.
+{%- set source_relation = source('product', 'events') %}
+{%- set text_columns = text_columns_of(source_relation) %}
+
+with
+
+source as (
+
+    select
+        *,
+        {{ record_key('event_id') }} as record_key,
+        {{ content_hash(source_relation) }} as content_hash
+    from {{ source_relation }}
+
+),
+
+deduplicated as (
+
+    {{ deduplicate_latest('source', ['record_key'], content_hash='content_hash') }}
+
+),
+
+renamed as (
+
+    select
+        record_key,
+        -- ids
+        cast(event_id as {{ dbt.type_string() }}) as event_id,
+        cast(account_id as {{ dbt.type_string() }}) as account_id,
+        cast(user_id as {{ dbt.type_string() }}) as user_id,
+        cast(feature_key as {{ dbt.type_string() }}) as feature_key,
+        cast(org_id as {{ dbt.type_string() }}) as org_id,
+        -- dates
+        {{ to_utc(parse_value('occurred_at', 'timestamp', text_columns)) }} as occurred_at,
+        -- housekeeping
+        coalesce(cast(_is_deleted as {{ dbt.type_boolean() }}), false) as is_deleted,
+        {{ to_utc('_loaded_at') }} as loaded_at,
+        cast(source_versions as {{ dbt.type_int() }}) as source_versions,
+        -- what the checks need
+        conflicting_versions,
+        {{ unparseable_detail([], text_columns) }} as unparseable_number,
+        {{ unparseable_detail([('occurred_at', 'timestamp')], text_columns) }} as unparseable_date
+    from deduplicated
+
+),
+
+{{ known_accounts_cte() }},
+
+joined as (
+
+    select
+        renamed.*,
+        known_accounts.*
+    from renamed
+    left join known_accounts
+        on renamed.account_id = known_accounts.known_account_id
+
+),
+
+{%- set checks = key_checks('event_id')
+    + unparseable_checks()
+    + account_checks()
+    + timestamp_checks('occurred_at')
+    + deleted_account_checks('occurred_at') %}
+
+checked as (
+
+    select
+        *,
+        {{ quarantine_columns(checks) }}
+    from joined
+
+)
+
+select * from checked

@@ -1,0 +1,67 @@
+-- Every raw row of product.features, one per key, typed, with the reason it is quarantined (null
+-- when it is staged). stg_product__features keeps the rows without a reason; `quarantine` lists the
+-- others with their reason and detail.
+{%- set source_relation = source('product', 'features') %}
+{%- set text_columns = text_columns_of(source_relation) %}
+
+with
+
+source as (
+
+    select
+        *,
+        {{ record_key('feature_key') }} as record_key,
+        {{ content_hash(source_relation) }} as content_hash
+    from {{ source_relation }}
+
+),
+
+deduplicated as (
+
+    {{ deduplicate_latest('source', ['record_key'], content_hash='content_hash') }}
+
+),
+
+renamed as (
+
+    select
+        record_key,
+        -- ids
+        cast(feature_key as {{ dbt.type_string() }}) as feature_key,
+        cast(org_id as {{ dbt.type_string() }}) as org_id,
+        -- dimensions
+        trim(cast(feature_name as {{ dbt.type_string() }})) as feature_name,
+        -- flags
+        coalesce(cast(is_key_feature as {{ dbt.type_boolean() }}), false) as is_key_feature,
+        -- housekeeping
+        coalesce(cast(_is_deleted as {{ dbt.type_boolean() }}), false) as is_deleted,
+        {{ to_utc('_loaded_at') }} as loaded_at,
+        cast(source_versions as {{ dbt.type_int() }}) as source_versions,
+        -- what the checks need
+        conflicting_versions,
+        {{ unparseable_detail([], text_columns) }} as unparseable_number,
+        {{ unparseable_detail([], text_columns) }} as unparseable_date
+    from deduplicated
+
+),
+
+joined as (
+
+    select
+        renamed.*
+    from renamed
+),
+
+{%- set checks = key_checks('feature_key')
+    + unparseable_checks() %}
+
+checked as (
+
+    select
+        *,
+        {{ quarantine_columns(checks) }}
+    from joined
+
+)
+
+select * from checked

@@ -1,0 +1,77 @@
+-- Every raw row of product.seats, one per key, typed, with the reason it is quarantined (null
+-- when it is staged). stg_product__seats keeps the rows without a reason; `quarantine` lists the
+-- others with their reason and detail.
+{%- set source_relation = source('product', 'seats') %}
+{%- set text_columns = text_columns_of(source_relation) %}
+
+with
+
+source as (
+
+    select
+        *,
+        {{ record_key(['account_id', 'effective_date']) }} as record_key,
+        {{ content_hash(source_relation) }} as content_hash
+    from {{ source_relation }}
+
+),
+
+deduplicated as (
+
+    {{ deduplicate_latest('source', ['record_key'], content_hash='content_hash') }}
+
+),
+
+renamed as (
+
+    select
+        record_key,
+        -- ids
+        cast(account_id as {{ dbt.type_string() }}) as account_id,
+        cast(org_id as {{ dbt.type_string() }}) as org_id,
+        -- measures
+        cast({{ parse_value('licensed_seats', 'integer', text_columns) }} as {{ dbt.type_int() }}) as licensed_seats,
+        -- dates
+        {{ parse_value('effective_date', 'date', text_columns) }} as effective_date,
+        -- housekeeping
+        coalesce(cast(_is_deleted as {{ dbt.type_boolean() }}), false) as is_deleted,
+        {{ to_utc('_loaded_at') }} as loaded_at,
+        cast(source_versions as {{ dbt.type_int() }}) as source_versions,
+        -- what the checks need
+        conflicting_versions,
+        {{ unparseable_detail([('licensed_seats', 'integer')], text_columns) }} as unparseable_number,
+        {{ unparseable_detail([('effective_date', 'date')], text_columns) }} as unparseable_date
+    from deduplicated
+
+),
+
+{{ known_accounts_cte() }},
+
+joined as (
+
+    select
+        renamed.*,
+        known_accounts.*
+    from renamed
+    left join known_accounts
+        on renamed.account_id = known_accounts.known_account_id
+
+),
+
+{%- set checks = key_checks('account_id
+    + effective_date')
+    + unparseable_checks()
+    + account_checks()
+    + timestamp_checks('effective_date', after_load=false)
+    + seat_checks('licensed_seats') %}
+
+checked as (
+
+    select
+        *,
+        {{ quarantine_columns(checks) }}
+    from joined
+
+)
+
+select * from checked

@@ -1,0 +1,88 @@
+-- Every raw row of support.tickets, one per key, typed, with the reason it is quarantined (null
+-- when it is staged). stg_support__tickets keeps the rows without a reason; `quarantine` lists the
+-- others with their reason and detail.
+{%- set source_relation = source('support', 'tickets') %}
+{%- set text_columns = text_columns_of(source_relation) %}
+
+with
+
+source as (
+
+    select
+        *,
+        {{ record_key('ticket_id') }} as record_key,
+        {{ content_hash(source_relation) }} as content_hash
+    from {{ source_relation }}
+
+),
+
+deduplicated as (
+
+    {{ deduplicate_latest('source', ['record_key'], content_hash='content_hash') }}
+
+),
+
+renamed as (
+
+    select
+        record_key,
+        -- ids
+        cast(ticket_id as {{ dbt.type_string() }}) as ticket_id,
+        cast(account_id as {{ dbt.type_string() }}) as account_id,
+        cast(requester_id as {{ dbt.type_string() }}) as requester_id,
+        cast(org_id as {{ dbt.type_string() }}) as org_id,
+        -- dimensions
+        {{ normalize_enum('priority') }} as priority,
+        {{ normalize_enum('status') }} as status,
+        nullif(trim(cast(subject as {{ dbt.type_string() }})), '') as subject,
+        -- measures
+        coalesce(cast({{ parse_value('reopened_count', 'integer', text_columns) }} as {{ dbt.type_int() }}), 0) as reopened_count,
+        cast({{ parse_value('csat_score', 'integer', text_columns) }} as {{ dbt.type_int() }}) as csat_score,
+        -- dates
+        {{ to_utc(parse_value('created_at', 'timestamp', text_columns)) }} as created_at,
+        {{ to_utc(parse_value('first_response_at', 'timestamp', text_columns)) }} as first_response_at,
+        {{ to_utc(parse_value('solved_at', 'timestamp', text_columns)) }} as solved_at,
+        -- housekeeping
+        coalesce(cast(_is_deleted as {{ dbt.type_boolean() }}), false) as is_deleted,
+        {{ to_utc('_loaded_at') }} as loaded_at,
+        cast(source_versions as {{ dbt.type_int() }}) as source_versions,
+        -- what the checks need
+        conflicting_versions,
+        {{ unparseable_detail([('reopened_count', 'integer'), ('csat_score', 'integer')], text_columns) }} as unparseable_number,
+        {{ unparseable_detail([('created_at', 'timestamp'), ('first_response_at', 'timestamp'), ('solved_at', 'timestamp')], text_columns) }} as unparseable_date
+    from deduplicated
+
+),
+
+{{ known_accounts_cte() }},
+
+joined as (
+
+    select
+        renamed.*,
+        known_accounts.*
+    from renamed
+    left join known_accounts
+        on renamed.account_id = known_accounts.known_account_id
+
+),
+
+{%- set checks = key_checks('ticket_id')
+    + unparseable_checks()
+    + account_checks()
+    + timestamp_checks('created_at')
+    + order_check('created_at', 'solved_at', 'solved_before_created')
+    + order_check('created_at', 'first_response_at', 'responded_before_created')
+    + range_check('csat_score', 1, 5)
+    + deleted_account_checks('created_at') %}
+
+checked as (
+
+    select
+        *,
+        {{ quarantine_columns(checks) }}
+    from joined
+
+)
+
+select * from checked
