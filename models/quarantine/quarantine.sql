@@ -22,21 +22,23 @@
 with
 
 quarantined as (
-    {% for source_name, table_name in base_tables %}
 
-    select
-        '{{ source_name }}.{{ table_name }}' as raw_table,
-        record_key,
-        {% if table_name == 'features' %}cast(null as {{ dbt.type_string() }}){% else %}account_id{% endif %} as account_id,
-        org_id,
-        quarantine_reason,
-        quarantine_detail,
-        source_versions,
-        loaded_at
-    from {{ ref('base_' ~ source_name ~ '__' ~ table_name) }}
-    where quarantine_reason is not null
-    {% if not loop.last %}union all{% endif %}
-    {%- endfor %}
+    {% for source_name, table_name in base_tables %}
+        {%- set account_id = 'account_id' if table_name != 'features'
+            else 'cast(null as ' ~ dbt.type_string() ~ ')' %}
+        select
+            '{{ source_name }}.{{ table_name }}' as raw_table,
+            record_key,
+            {{ account_id }} as account_id,  -- noqa: AL09
+            org_id,
+            quarantine_reason,
+            quarantine_detail,
+            source_versions,
+            loaded_at
+        from {{ ref('base_' ~ source_name ~ '__' ~ table_name) }}
+        where quarantine_reason is not null
+        {% if not loop.last %}union all{% endif %}
+    {% endfor %}
 
 ),
 

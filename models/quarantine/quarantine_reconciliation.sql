@@ -23,27 +23,27 @@
 with
 
 raw_counts as (
-    {% for source_name, table_name in staged_tables %}
 
-    select
-        '{{ source_name }}.{{ table_name }}' as raw_table,
-        count(*) as raw_rows
-    from {{ source(source_name, table_name) }}
-    {% if not loop.last %}union all{% endif %}
-    {%- endfor %}
+    {% for source_name, table_name in staged_tables %}
+        select
+            '{{ source_name }}.{{ table_name }}' as raw_table,
+            count(*) as raw_rows
+        from {{ source(source_name, table_name) }}
+        {% if not loop.last %}union all{% endif %}
+    {% endfor %}
 
 ),
 
 staged_counts as (
-    {% for source_name, table_name in staged_tables %}
 
-    select
-        '{{ source_name }}.{{ table_name }}' as raw_table,
-        count(*) as staged_rows,
-        coalesce(sum(source_versions), 0) - count(*) as duplicate_versions
-    from {{ ref('stg_' ~ source_name ~ '__' ~ table_name) }}
-    {% if not loop.last %}union all{% endif %}
-    {%- endfor %}
+    {% for source_name, table_name in staged_tables %}
+        select
+            '{{ source_name }}.{{ table_name }}' as raw_table,
+            count(*) as staged_rows,
+            coalesce(sum(source_versions), 0) - count(*) as duplicate_versions
+        from {{ ref('stg_' ~ source_name ~ '__' ~ table_name) }}
+        {% if not loop.last %}union all{% endif %}
+    {% endfor %}
 
 ),
 
@@ -65,8 +65,12 @@ final as (
         cast(raw_counts.raw_rows as {{ dbt.type_bigint() }}) as raw_rows,
         cast(staged_counts.staged_rows as {{ dbt.type_bigint() }}) as staged_rows,
         cast(staged_counts.duplicate_versions as {{ dbt.type_bigint() }}) as duplicate_versions,
-        cast(coalesce(quarantine_counts.quarantined_rows, 0) as {{ dbt.type_bigint() }}) as quarantined_rows,
-        cast(coalesce(quarantine_counts.quarantined_keys, 0) as {{ dbt.type_bigint() }}) as quarantined_keys,
+        cast(
+            coalesce(quarantine_counts.quarantined_rows, 0) as {{ dbt.type_bigint() }}
+        ) as quarantined_rows,
+        cast(
+            coalesce(quarantine_counts.quarantined_keys, 0) as {{ dbt.type_bigint() }}
+        ) as quarantined_keys,
         cast(
             raw_counts.raw_rows
             - staged_counts.staged_rows

@@ -1,13 +1,35 @@
 -- Nothing is lost between raw and staging: for every raw table,
 -- raw rows = staged rows + duplicate versions + quarantined rows (quarantine_reconciliation).
--- Returns the tables where that does not hold, or that are missing from the reconciliation.
+-- Returns the tables where that does not hold, and a row if a raw table is missing from it.
 
-select raw_table, raw_rows, staged_rows, duplicate_versions, quarantined_rows, unaccounted_rows
-from {{ ref('quarantine_reconciliation') }}
-where unaccounted_rows != 0
+with
 
+reconciliation as (
+
+    select * from {{ ref('quarantine_reconciliation') }}
+
+),
+
+unbalanced as (
+
+    select
+        raw_table,
+        unaccounted_rows
+    from reconciliation
+    where unaccounted_rows != 0
+
+),
+
+missing as (
+
+    select
+        'tables reconciled: ' || cast(count(*) as {{ dbt.type_string() }}) as raw_table,
+        cast(null as {{ dbt.type_bigint() }}) as unaccounted_rows
+    from reconciliation
+    having count(*) != 15
+
+)
+
+select * from unbalanced
 union all
-
-select 'reconciliation covers ' || cast(count(*) as {{ dbt.type_string() }}) || ' tables, not 15', 0, 0, 0, 0, 0
-from {{ ref('quarantine_reconciliation') }}
-having count(*) != 15
+select * from missing

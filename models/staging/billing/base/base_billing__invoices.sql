@@ -1,6 +1,6 @@
 -- Every raw row of billing.invoices, one per key, typed, with the reason it is quarantined (null
--- when it is staged). stg_billing__invoices keeps the rows without a reason; `quarantine` lists the
--- others with their reason and detail.
+-- when it is staged). stg_billing__invoices keeps the rows without a reason; `quarantine` lists
+-- the others with their reason and detail.
 {%- set source_relation = source('billing', 'invoices') %}
 {%- set text_columns = text_columns_of(source_relation) %}
 
@@ -46,7 +46,10 @@ renamed as (
         -- what the checks need
         conflicting_versions,
         {{ unparseable_detail([('amount', 'numeric')], text_columns) }} as unparseable_number,
-        {{ unparseable_detail([('issued_date', 'date'), ('due_date', 'date'), ('paid_date', 'date')], text_columns) }} as unparseable_date
+        {{ unparseable_detail(
+            [('issued_date', 'date'), ('due_date', 'date'), ('paid_date', 'date')],
+            text_columns
+        ) }} as unparseable_date
     from deduplicated
 
 ),

@@ -1,6 +1,6 @@
 -- Every raw row of billing.payments, one per key, typed, with the reason it is quarantined (null
--- when it is staged). stg_billing__payments keeps the rows without a reason; `quarantine` lists the
--- others with their reason and detail.
+-- when it is staged). stg_billing__payments keeps the rows without a reason; `quarantine` lists
+-- the others with their reason and detail.
 {%- set source_relation = source('billing', 'payments') %}
 {%- set text_columns = text_columns_of(source_relation) %}
 

@@ -1,6 +1,6 @@
--- Every raw row of billing.plan_changes, one per key, typed, with the reason it is quarantined (null
--- when it is staged). stg_billing__plan_changes keeps the rows without a reason; `quarantine` lists the
--- others with their reason and detail.
+-- Every raw row of billing.plan_changes, one per key, typed, with the reason it is quarantined
+-- (null when it is staged). stg_billing__plan_changes keeps the rows without a reason;
+-- `quarantine` lists the others with their reason and detail.
 {%- set source_relation = source('billing', 'plan_changes') %}
 {%- set text_columns = text_columns_of(source_relation) %}
 
@@ -35,8 +35,8 @@ renamed as (
         {{ normalize_enum('change_type') }} as change_type,
         upper(trim(cast(currency as {{ dbt.type_string() }}))) as currency,
         -- measures
-        cast({{ parse_value('seats_before', 'integer', text_columns) }} as {{ dbt.type_int() }}) as seats_before,
-        cast({{ parse_value('seats_after', 'integer', text_columns) }} as {{ dbt.type_int() }}) as seats_after,
+        cast({{ parse_value('seats_before', 'integer', text_columns) }} as {{ dbt.type_int() }}) as seats_before,  -- noqa: LT05
+        cast({{ parse_value('seats_after', 'integer', text_columns) }} as {{ dbt.type_int() }}) as seats_after,  -- noqa: LT05
         {{ parse_value('mrr_before', 'numeric', text_columns) }} as mrr_before_local,
         {{ parse_value('mrr_after', 'numeric', text_columns) }} as mrr_after_local,
         -- dates
@@ -47,7 +47,10 @@ renamed as (
         cast(source_versions as {{ dbt.type_int() }}) as source_versions,
         -- what the checks need
         conflicting_versions,
-        {{ unparseable_detail([('seats_before', 'integer'), ('seats_after', 'integer'), ('mrr_before', 'numeric'), ('mrr_after', 'numeric')], text_columns) }} as unparseable_number,
+        {{ unparseable_detail(
+            [('seats_before', 'integer'), ('seats_after', 'integer'), ('mrr_before', 'numeric'), ('mrr_after', 'numeric')],
+            text_columns
+        ) }} as unparseable_number,
         {{ unparseable_detail([('changed_at', 'timestamp')], text_columns) }} as unparseable_date
     from deduplicated
 

@@ -1,6 +1,6 @@
--- Every raw row of billing.subscriptions, one per key, typed, with the reason it is quarantined (null
--- when it is staged). stg_billing__subscriptions keeps the rows without a reason; `quarantine` lists the
--- others with their reason and detail.
+-- Every raw row of billing.subscriptions, one per key, typed, with the reason it is quarantined
+-- (null when it is staged). stg_billing__subscriptions keeps the rows without a reason;
+-- `quarantine` lists the others with their reason and detail.
 {%- set source_relation = source('billing', 'subscriptions') %}
 {%- set text_columns = text_columns_of(source_relation) %}
 
@@ -46,8 +46,14 @@ renamed as (
         cast(source_versions as {{ dbt.type_int() }}) as source_versions,
         -- what the checks need
         conflicting_versions,
-        {{ unparseable_detail([('seats', 'integer'), ('mrr_amount', 'numeric')], text_columns) }} as unparseable_number,
-        {{ unparseable_detail([('started_at', 'timestamp'), ('cancelled_at', 'timestamp')], text_columns) }} as unparseable_date
+        {{ unparseable_detail(
+            [('seats', 'integer'), ('mrr_amount', 'numeric')],
+            text_columns
+        ) }} as unparseable_number,
+        {{ unparseable_detail(
+            [('started_at', 'timestamp'), ('cancelled_at', 'timestamp')],
+            text_columns
+        ) }} as unparseable_date
     from deduplicated
 
 ),

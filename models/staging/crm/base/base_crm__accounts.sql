@@ -1,6 +1,6 @@
--- Every raw row of crm.accounts, one per key, typed, with the reason it is quarantined (null
--- when it is staged). stg_crm__accounts keeps the rows without a reason; `quarantine` lists the
--- others with their reason and detail.
+-- Every raw row of crm.accounts, one per key, typed, with the reason it is quarantined (null when
+-- it is staged). stg_crm__accounts keeps the rows without a reason; `quarantine` lists the others
+-- with their reason and detail.
 {%- set source_relation = source('crm', 'accounts') %}
 {%- set text_columns = text_columns_of(source_relation) %}
 

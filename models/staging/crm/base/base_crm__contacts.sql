@@ -1,6 +1,6 @@
--- Every raw row of crm.contacts, one per key, typed, with the reason it is quarantined (null
--- when it is staged). stg_crm__contacts keeps the rows without a reason; `quarantine` lists the
--- others with their reason and detail.
+-- Every raw row of crm.contacts, one per key, typed, with the reason it is quarantined (null when
+-- it is staged). stg_crm__contacts keeps the rows without a reason; `quarantine` lists the others
+-- with their reason and detail.
 {%- set source_relation = source('crm', 'contacts') %}
 {%- set text_columns = text_columns_of(source_relation) %}
 {#- PII: email and phone are normalised and hashed here (salted with var('pii_salt')); no
@@ -51,7 +51,10 @@ renamed as (
         -- what the checks need
         conflicting_versions,
         {{ unparseable_detail([], text_columns) }} as unparseable_number,
-        {{ unparseable_detail([('active_from', 'date'), ('active_to', 'date')], text_columns) }} as unparseable_date
+        {{ unparseable_detail(
+            [('active_from', 'date'), ('active_to', 'date')],
+            text_columns
+        ) }} as unparseable_date
     from deduplicated
 
 ),

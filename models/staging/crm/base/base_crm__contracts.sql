@@ -1,6 +1,6 @@
--- Every raw row of crm.contracts, one per key, typed, with the reason it is quarantined (null
--- when it is staged). stg_crm__contracts keeps the rows without a reason; `quarantine` lists the
--- others with their reason and detail.
+-- Every raw row of crm.contracts, one per key, typed, with the reason it is quarantined (null when
+-- it is staged). stg_crm__contracts keeps the rows without a reason; `quarantine` lists the others
+-- with their reason and detail.
 {%- set source_relation = source('crm', 'contracts') %}
 {%- set text_columns = text_columns_of(source_relation) %}
 
@@ -46,7 +46,10 @@ renamed as (
         -- what the checks need
         conflicting_versions,
         {{ unparseable_detail([('arr_amount', 'numeric')], text_columns) }} as unparseable_number,
-        {{ unparseable_detail([('start_date', 'date'), ('end_date', 'date'), ('renewal_date', 'date')], text_columns) }} as unparseable_date
+        {{ unparseable_detail(
+            [('start_date', 'date'), ('end_date', 'date'), ('renewal_date', 'date')],
+            text_columns
+        ) }} as unparseable_date
     from deduplicated
 
 ),

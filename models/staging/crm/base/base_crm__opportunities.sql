@@ -1,6 +1,6 @@
 -- Every raw row of crm.opportunities, one per key, typed, with the reason it is quarantined (null
--- when it is staged). stg_crm__opportunities keeps the rows without a reason; `quarantine` lists the
--- others with their reason and detail.
+-- when it is staged). stg_crm__opportunities keeps the rows without a reason; `quarantine` lists
+-- the others with their reason and detail.
 {%- set source_relation = source('crm', 'opportunities') %}
 {%- set text_columns = text_columns_of(source_relation) %}
 
@@ -46,7 +46,10 @@ renamed as (
         cast(source_versions as {{ dbt.type_int() }}) as source_versions,
         -- what the checks need
         conflicting_versions,
-        {{ unparseable_detail([('amount', 'numeric'), ('previous_amount', 'numeric')], text_columns) }} as unparseable_number,
+        {{ unparseable_detail(
+            [('amount', 'numeric'), ('previous_amount', 'numeric')],
+            text_columns
+        ) }} as unparseable_number,
         {{ unparseable_detail([('close_date', 'date')], text_columns) }} as unparseable_date
     from deduplicated
 

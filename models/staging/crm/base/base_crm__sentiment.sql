@@ -1,6 +1,6 @@
--- Every raw row of crm.sentiment, one per key, typed, with the reason it is quarantined (null
--- when it is staged). stg_crm__sentiment keeps the rows without a reason; `quarantine` lists the
--- others with their reason and detail.
+-- Every raw row of crm.sentiment, one per key, typed, with the reason it is quarantined (null when
+-- it is staged). stg_crm__sentiment keeps the rows without a reason; `quarantine` lists the others
+-- with their reason and detail.
 {%- set source_relation = source('crm', 'sentiment') %}
 {%- set text_columns = text_columns_of(source_relation) %}
 
@@ -32,21 +32,27 @@ renamed as (
         cast(org_id as {{ dbt.type_string() }}) as org_id,
         -- dimensions
         trim(cast(author as {{ dbt.type_string() }})) as author,
-        cast({{ parse_value('sentiment_score', 'integer', text_columns) }} as {{ dbt.type_int() }}) as sentiment_score_given,
+        cast({{ parse_value('sentiment_score', 'integer', text_columns) }} as {{ dbt.type_int() }}) as sentiment_score_given,  -- noqa: LT05
         {{ normalize_enum('rag') }} as rag_cleaned,
         nullif(trim(cast(note as {{ dbt.type_string() }})), '') as note,
         {{ normalize_enum('override_tier') }} as override_tier,
         -- dates
         {{ to_utc(parse_value('recorded_at', 'timestamp', text_columns)) }} as recorded_at,
-        {{ to_utc(parse_value('override_expires_at', 'timestamp', text_columns)) }} as override_expires_at,
+        {{ to_utc(parse_value('override_expires_at', 'timestamp', text_columns)) }} as override_expires_at,  -- noqa: LT05
         -- housekeeping
         coalesce(cast(_is_deleted as {{ dbt.type_boolean() }}), false) as is_deleted,
         {{ to_utc('_loaded_at') }} as loaded_at,
         cast(source_versions as {{ dbt.type_int() }}) as source_versions,
         -- what the checks need
         conflicting_versions,
-        {{ unparseable_detail([('sentiment_score', 'integer')], text_columns) }} as unparseable_number,
-        {{ unparseable_detail([('recorded_at', 'timestamp'), ('override_expires_at', 'timestamp')], text_columns) }} as unparseable_date
+        {{ unparseable_detail(
+            [('sentiment_score', 'integer')],
+            text_columns
+        ) }} as unparseable_number,
+        {{ unparseable_detail(
+            [('recorded_at', 'timestamp'), ('override_expires_at', 'timestamp')],
+            text_columns
+        ) }} as unparseable_date
     from deduplicated
 
 ),

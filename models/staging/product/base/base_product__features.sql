@@ -1,6 +1,6 @@
 -- Every raw row of product.features, one per key, typed, with the reason it is quarantined (null
--- when it is staged). stg_product__features keeps the rows without a reason; `quarantine` lists the
--- others with their reason and detail.
+-- when it is staged). stg_product__features keeps the rows without a reason; `quarantine` lists
+-- the others with their reason and detail.
 {%- set source_relation = source('product', 'features') %}
 {%- set text_columns = text_columns_of(source_relation) %}
 
@@ -47,8 +47,7 @@ renamed as (
 
 joined as (
 
-    select
-        renamed.*
+    select *
     from renamed
 ),
 

@@ -1,6 +1,6 @@
--- Every raw row of product.seats, one per key, typed, with the reason it is quarantined (null
--- when it is staged). stg_product__seats keeps the rows without a reason; `quarantine` lists the
--- others with their reason and detail.
+-- Every raw row of product.seats, one per key, typed, with the reason it is quarantined (null when
+-- it is staged). stg_product__seats keeps the rows without a reason; `quarantine` lists the others
+-- with their reason and detail.
 {%- set source_relation = source('product', 'seats') %}
 {%- set text_columns = text_columns_of(source_relation) %}
 
@@ -30,7 +30,7 @@ renamed as (
         cast(account_id as {{ dbt.type_string() }}) as account_id,
         cast(org_id as {{ dbt.type_string() }}) as org_id,
         -- measures
-        cast({{ parse_value('licensed_seats', 'integer', text_columns) }} as {{ dbt.type_int() }}) as licensed_seats,
+        cast({{ parse_value('licensed_seats', 'integer', text_columns) }} as {{ dbt.type_int() }}) as licensed_seats,  -- noqa: LT05
         -- dates
         {{ parse_value('effective_date', 'date', text_columns) }} as effective_date,
         -- housekeeping
@@ -39,7 +39,10 @@ renamed as (
         cast(source_versions as {{ dbt.type_int() }}) as source_versions,
         -- what the checks need
         conflicting_versions,
-        {{ unparseable_detail([('licensed_seats', 'integer')], text_columns) }} as unparseable_number,
+        {{ unparseable_detail(
+            [('licensed_seats', 'integer')],
+            text_columns
+        ) }} as unparseable_number,
         {{ unparseable_detail([('effective_date', 'date')], text_columns) }} as unparseable_date
     from deduplicated
 

@@ -36,11 +36,11 @@ renamed as (
         {{ normalize_enum('status') }} as status,
         nullif(trim(cast(subject as {{ dbt.type_string() }})), '') as subject,
         -- measures
-        coalesce(cast({{ parse_value('reopened_count', 'integer', text_columns) }} as {{ dbt.type_int() }}), 0) as reopened_count,
-        cast({{ parse_value('csat_score', 'integer', text_columns) }} as {{ dbt.type_int() }}) as csat_score,
+        coalesce(cast({{ parse_value('reopened_count', 'integer', text_columns) }} as {{ dbt.type_int() }}), 0) as reopened_count,  -- noqa: LT05
+        cast({{ parse_value('csat_score', 'integer', text_columns) }} as {{ dbt.type_int() }}) as csat_score,  -- noqa: LT05
         -- dates
         {{ to_utc(parse_value('created_at', 'timestamp', text_columns)) }} as created_at,
-        {{ to_utc(parse_value('first_response_at', 'timestamp', text_columns)) }} as first_response_at,
+        {{ to_utc(parse_value('first_response_at', 'timestamp', text_columns)) }} as first_response_at,  -- noqa: LT05
         {{ to_utc(parse_value('solved_at', 'timestamp', text_columns)) }} as solved_at,
         -- housekeeping
         coalesce(cast(_is_deleted as {{ dbt.type_boolean() }}), false) as is_deleted,
@@ -48,8 +48,14 @@ renamed as (
         cast(source_versions as {{ dbt.type_int() }}) as source_versions,
         -- what the checks need
         conflicting_versions,
-        {{ unparseable_detail([('reopened_count', 'integer'), ('csat_score', 'integer')], text_columns) }} as unparseable_number,
-        {{ unparseable_detail([('created_at', 'timestamp'), ('first_response_at', 'timestamp'), ('solved_at', 'timestamp')], text_columns) }} as unparseable_date
+        {{ unparseable_detail(
+            [('reopened_count', 'integer'), ('csat_score', 'integer')],
+            text_columns
+        ) }} as unparseable_number,
+        {{ unparseable_detail(
+            [('created_at', 'timestamp'), ('first_response_at', 'timestamp'), ('solved_at', 'timestamp')],
+            text_columns
+        ) }} as unparseable_date
     from deduplicated
 
 ),
