@@ -59,6 +59,12 @@ QUARANTINED: tuple[Quarantined, ...] = tuple(
             "BAD-TK-SOLVED",
             "solved_before_created",
         ),
+        (
+            "ticket solved before created",
+            "support.tickets",
+            "BAD-TK-RESPONDED",
+            "responded_before_created",
+        ),
         ("out-of-range value", "support.tickets", "BAD-TK-CSAT", "value_out_of_range"),
     )
 )
@@ -146,6 +152,12 @@ def plant(wh: Warehouse) -> Planted:
             acct + " and solved_at is not null",
             ticket_id="'BAD-TK-SOLVED'",
             solved_at=f"created_at - {_interval(wh, 24)}",
+        ),
+        clone(
+            tk,
+            acct,
+            ticket_id="'BAD-TK-RESPONDED'",
+            first_response_at=f"created_at - {_interval(wh, 1)}",
         ),
         clone(tk, acct, ticket_id="'BAD-TK-CSAT'", csat_score="9"),
         clone(tk, acct, ticket_id="'BAD-TK-TEXT'", subject=text(AWKWARD_TEXT)),
