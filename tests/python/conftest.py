@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from customer_health import dbt as dbt_runner
-from customer_health import loader
+from customer_health import loader, orchestrate
 from customer_health.warehouse import Warehouse
 
 from .pgcluster import PgCluster
@@ -65,6 +65,20 @@ def copy_duckdb(wh: Warehouse, directory: Path) -> Warehouse:
     if wal.exists():
         shutil.copyfile(wal, directory / "warehouse.duckdb.wal")
     return duckdb_warehouse(directory)
+
+
+def run_captured(wh: Warehouse, directory: Path) -> tuple[orchestrate.RunResult, str]:
+    """`customer-health run` on ``wh``, its summary and Data Docs in ``directory``, and what it
+    printed."""
+    lines: list[str] = []
+    result = orchestrate.run_pipeline(
+        wh,
+        as_of_date=None,
+        summary_path=directory / "run_summary.json",
+        docs_dir=directory / "data_docs",
+        echo=lambda message="", **_: lines.append(str(message)),
+    )
+    return result, "\n".join(lines)
 
 
 def load_and_build(wh: Warehouse, **book: int) -> Warehouse:

@@ -19,7 +19,7 @@ from customer_health import dbt as dbt_runner
 from customer_health.warehouse import Warehouse
 
 from . import badbook
-from .conftest import copy_duckdb, duckdb_warehouse, pg_warehouse
+from .conftest import copy_duckdb, duckdb_warehouse, pg_warehouse, run_captured
 
 ENGINES = ["duckdb", "postgres"]
 
@@ -255,15 +255,8 @@ def clean_book(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
 def _gate(clean_book: Warehouse, tmp_path: Path, *statements: str) -> tuple[int, str, dict]:
     wh = copy_duckdb(clean_book, tmp_path)
     wh.execute(*statements)
-    lines: list[str] = []
-    result = orchestrate.run_pipeline(
-        wh,
-        as_of_date=None,
-        summary_path=tmp_path / "summary.json",
-        docs_dir=tmp_path / "docs",
-        echo=lambda message="", **_: lines.append(str(message)),
-    )
-    return result.exit_code, "\n".join(lines), result.summary
+    result, output = run_captured(wh, tmp_path)
+    return result.exit_code, output, result.summary
 
 
 def _source_failures(summary: dict) -> list[dict]:

@@ -16,7 +16,7 @@ from customer_health import loader, orchestrate
 from customer_health.warehouse import Warehouse
 
 from . import foreign_book
-from .conftest import duckdb_warehouse, pg_warehouse
+from .conftest import duckdb_warehouse, pg_warehouse, run_captured
 
 
 @pytest.fixture(scope="module", params=["duckdb", "postgres"])
@@ -30,15 +30,8 @@ def foreign_run(
         wh = pg_warehouse(request.getfixturevalue("pg_cluster"), "customer_health_foreign")
     frames = foreign_book.frames()
     loader.load_frames(wh, frames)
-    lines: list[str] = []
-    result = orchestrate.run_pipeline(
-        wh,
-        as_of_date=None,
-        summary_path=tmp / "run_summary.json",
-        docs_dir=tmp / "data_docs",
-        echo=lambda message="", **_: lines.append(str(message)),
-    )
-    yield wh, result, {k: len(v) for k, v in frames.items()}, "\n".join(lines)
+    result, output = run_captured(wh, tmp)
+    yield wh, result, {k: len(v) for k, v in frames.items()}, output
 
 
 def test_the_run_succeeds(foreign_run: tuple) -> None:

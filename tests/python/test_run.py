@@ -110,8 +110,10 @@ def test_broken_source_stops_before_dbt_and_keeps_the_marts(first_run, tmp_path:
     wh = copy_of(first_run[0], tmp_path / "wh")  # marts from the first run
     before = fingerprint(wh)
     con = duckdb.connect(str(wh.duckdb_path))
+    # a status no billing system has: a single such row fails the gate (a few negative
+    # amounts would only be quarantined, see docs/bad_input.md)
     con.execute(
-        "update raw_billing.invoices set amount = -1 where invoice_id = "
+        "update raw_billing.invoices set status = 'bogus' where invoice_id = "
         "(select min(invoice_id) from raw_billing.invoices)"
     )
     # a change that would alter the marts if dbt ran
@@ -131,9 +133,9 @@ def test_broken_source_stops_before_dbt_and_keeps_the_marts(first_run, tmp_path:
     (suite,) = [s for s in run.summary["suites"] if not s["success"]]
     assert suite["suite"] == "source.billing.invoices"
     (failure,) = suite["failures"]
-    assert (failure["table"], failure["column"]) == ("raw_billing.invoices", "amount")
+    assert (failure["table"], failure["column"]) == ("raw_billing.invoices", "status")
     assert failure["unexpected_keys"][0]["invoice_id"]
-    assert "raw_billing.invoices [amount]" in run.result.output
+    assert "raw_billing.invoices [status]" in run.result.output
     assert "next:" in run.result.output
     assert Path(run.summary["data_docs"]).exists()  # the failing suite is in the Data Docs
 
