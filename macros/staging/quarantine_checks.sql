@@ -19,6 +19,15 @@
     end as quarantine_detail
 {%- endmacro %}
 
+{#- An amount as text with two decimals, the same on every engine; beyond 10^13 (where a fixed
+    decimal would overflow) the engine's own text form. -#}
+{% macro format_amount(expression) -%}
+    case
+        when abs({{ expression }}) < 10000000000000 then {{ format_number(expression, 2) }}
+        else cast({{ expression }} as {{ dbt.type_string() }})
+    end
+{%- endmacro %}
+
 {#- Text for a detail: literals are quoted, the rest are SQL expressions cast to text. -#}
 {% macro detail_text(parts) -%}
     {%- set out = [] -%}
@@ -102,9 +111,10 @@
 {#- negative_amount and absurd_amount (above var('absurd_amount'), in the row's currency). -#}
 {% macro amount_checks(column, raw_name) -%}
     {{ return([
-        (column ~ ' < 0', 'negative_amount', detail_text([raw_name ~ ' ', '=' ~ column, ' is negative'])),
+        (column ~ ' < 0', 'negative_amount',
+            detail_text([raw_name ~ ' ', '=' ~ format_amount(column), ' is negative'])),
         (column ~ ' > ' ~ var('absurd_amount'), 'absurd_amount',
-            detail_text([raw_name ~ ' ', '=' ~ column, ' is above ' ~ var('absurd_amount')])),
+            detail_text([raw_name ~ ' ', '=' ~ format_amount(column), ' is above ' ~ var('absurd_amount')])),
     ]) }}
 {%- endmacro %}
 

@@ -340,3 +340,17 @@ def test_a_few_bad_rows_pass_the_gate(clean_book: Warehouse, tmp_path: Path) -> 
     with quality.open_project(wh, tmp_path / "gx", tmp_path / "docs") as project:
         gate = quality.validate_sources(wh, project)
     assert gate.success, [(f["table"], f["column"], f["expectation"]) for f in gate.failures]
+
+
+def test_details_name_the_value_the_same_way_on_each_engine(
+    bad_built: tuple[Warehouse, badbook.Planted],
+) -> None:
+    wh, _ = bad_built
+    details = wh.query_df(
+        "select record_key, quarantine_detail from quarantine.quarantine "
+        "where record_key in ('BAD-INV-NEGATIVE', 'BAD-INV-NA', 'BAD-INV-FEB30', 'BAD-TK-CSAT')"
+    ).set_index("record_key")["quarantine_detail"]
+    assert details["BAD-INV-NEGATIVE"] == "amount -500.00 is negative"
+    assert details["BAD-INV-NA"] == 'amount "N/A" is not a number'
+    assert details["BAD-INV-FEB30"] == 'issued_date "2026-02-30" is not a date'
+    assert details["BAD-TK-CSAT"] == "csat_score 9 is outside 1-5"

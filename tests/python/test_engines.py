@@ -115,6 +115,8 @@ PUBLIC_RELATIONS = {
     "calibration.rpt_missed_churns": ["account_id"],
     "calibration.rpt_alert_outcomes": ["alert_id"],
     "calibration.rpt_lead_time_summary": ["segment"],
+    "quarantine.quarantine": ["raw_table", "record_key"],
+    "quarantine.quarantine_reconciliation": ["raw_table"],
 }
 
 
