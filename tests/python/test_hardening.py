@@ -85,11 +85,11 @@ PHONE = re.compile(r"(?:\+\d{1,3}[\s.-]?)?\(?\d{2,4}\)?[\s.-]\d{3,4}[\s.-]\d{3,4
 
 
 @pytest.mark.parametrize("engine", ["duckdb", "postgres"])
-def test_no_email_or_phone_in_any_mart_or_snapshot(
+def test_no_email_or_phone_in_any_mart_snapshot_or_quarantine(
     engine: str, request: pytest.FixtureRequest
 ) -> None:
     wh: Warehouse = request.getfixturevalue("duck_built" if engine == "duckdb" else "pg_built")
-    scanned = relations(wh, ("marts", "calibration", "snapshots"))
+    scanned = relations(wh, ("marts", "calibration", "snapshots", "quarantine"))
     assert set(PUBLIC) <= set(scanned)
     raw = wh.query_df("select email, phone from raw_crm.contacts")
     known = set(raw["email"].dropna()) | set(raw["phone"].dropna())

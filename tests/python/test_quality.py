@@ -18,6 +18,7 @@ from customer_health.warehouse import Warehouse
 
 SOURCE_SUITES = {f"source.{t.source}.{t.name}" for t in contract.TABLES} | {
     "source.product.events_daily",
+    "source.product.events_keys",
     "source.product.events_volume",
     "source.referential",
     "source.freshness",
@@ -104,12 +105,11 @@ def broken(duck_built: Warehouse, tmp_path_factory: pytest.TempPathFactory):
     wh = copy_warehouse(duck_built, directory)
     con = duckdb.connect(str(wh.duckdb_path))
     statements = [
-        # null account keys on support tickets
-        "update raw_support.tickets set account_id = null where ticket_id in "
-        "(select ticket_id from raw_support.tickets order by ticket_id limit 5)",
-        # a negative invoice amount
-        "update raw_billing.invoices set amount = -120 where invoice_id = "
-        "(select min(invoice_id) from raw_billing.invoices)",
+        # null account keys on a tenth of the support tickets (a few would be quarantined;
+        # this many is a broken load)
+        "update raw_support.tickets set account_id = null where hash(ticket_id) % 10 = 0",
+        # negative amounts on a tenth of the invoices
+        "update raw_billing.invoices set amount = -120 where hash(invoice_id) % 10 = 0",
         # 20% orphan events
         "update raw_product.events set account_id = 'X' || account_id where hash(event_id) % 5 = 0",
         # a dropped column
@@ -126,13 +126,21 @@ def broken(duck_built: Warehouse, tmp_path_factory: pytest.TempPathFactory):
     lost = con.execute("select min(account_id) from marts.mart_account_health").fetchone()
     for statement in statements:
         con.execute(statement)
+    broken_rows = {
+        "tickets": con.execute(
+            "select count(*) from raw_support.tickets where account_id is null"
+        ).fetchone()[0],
+        "invoices": con.execute(
+            "select count(*) from raw_billing.invoices where amount = -120"
+        ).fetchone()[0],
+    }
     con.close()
     root = directory / "gx"
     with quality.open_project(wh, root, root / "docs") as project:
         sources = quality.validate_sources(wh, project)
         late = quality.validate_sources(wh, project, sources.as_of_date + timedelta(days=30))
         marts = quality.validate_marts(wh, project)
-    return sources, late, marts, lost
+    return sources, late, marts, lost, broken_rows
 
 
 def test_gate_fails_on_null_account_keys(broken) -> None:
@@ -143,15 +151,18 @@ def test_gate_fails_on_null_account_keys(broken) -> None:
     ]
     assert failure["table"] == "raw_support.tickets"
     assert failure["expectation"] == "expect_column_values_to_not_be_null"
-    assert failure["unexpected_count"] == 5
+    assert failure["unexpected_count"] == broken[4]["tickets"]
+    assert failure["unexpected_percent"] > 100 * quality.THRESHOLDS["row_problem_share_max"]
     assert all(key["ticket_id"] for key in failure["unexpected_keys"])  # the keys, to go fix
+    assert failure["next"].startswith("fill in the column")
 
 
-def test_gate_fails_on_a_negative_amount(broken) -> None:
+def test_gate_fails_on_a_flood_of_negative_amounts(broken) -> None:
     (failure,) = failures_of(broken[0], "source.billing.invoices")
     assert (failure["table"], failure["column"]) == ("raw_billing.invoices", "amount")
     assert failure["expectation"] == "expect_column_values_to_be_between"
-    assert set(failure["unexpected_sample"]) == {-120.0}  # every version of that invoice
+    assert failure["unexpected_count"] == broken[4]["invoices"]
+    assert set(failure["unexpected_sample"]) == {-120.0}
 
 
 def test_gate_fails_on_orphan_events(broken) -> None:
