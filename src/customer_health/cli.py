@@ -274,6 +274,105 @@ def report_command(
     )
 
 
+def _privacy_subject(account: str | None, contact: str | None, command: str) -> tuple[str, str]:
+    if bool(account) == bool(contact):
+        _fail(
+            "give exactly one of --account or --contact",
+            f"e.g. `customer-health {command} --account A000123` or "
+            f"`customer-health {command} --contact C0001234`",
+        )
+    return ("account", account) if account else ("contact", contact)  # type: ignore[return-value]
+
+
+@main.command("erase")
+@click.option("--account", default=None, help="Erase this account, its contacts and all its data.")
+@click.option(
+    "--contact", default=None, help="Erase this contact (a person) and its personal data."
+)
+@click.option("--dry-run", is_flag=True, help="Count what would be erased; change nothing.")
+@TARGET
+def erase_command(
+    account: str | None, contact: str | None, dry_run: bool, target: str | None
+) -> None:
+    """GDPR erasure: remove an account or a contact from the raw tables, every table the
+    project built, and the snapshots, in one transaction (docs/security.md)."""
+    from customer_health import privacy
+    from customer_health.orchestrate import RunLock
+
+    kind, subject_id = _privacy_subject(account, contact, "erase")
+    wh = _warehouse(target)
+    try:
+        privacy.check_warehouse(wh)
+    except privacy.PrivacyError as exc:
+        _fail(str(exc), exc.hint)
+    lock = RunLock.acquire(wh)
+    if lock is None:
+        _fail(
+            f"a `customer-health run` is in progress on {wh.describe()}",
+            "wait for it to finish, then erase again; nothing was changed",
+        )
+    try:
+        result = privacy.erase(wh, kind, subject_id, dry_run=dry_run)
+    except privacy.PrivacyError as exc:
+        _fail(str(exc), exc.hint)
+    finally:
+        lock.release()
+    verb = "Would erase" if dry_run else "Erased"
+    click.echo(f"{verb} {kind} {subject_id} from {wh.describe()}:")
+    for change in result.changes:
+        what = (
+            f"{change.rows:,} row(s) deleted"
+            if change.action == "deleted"
+            else f"{change.rows:,} row(s): {', '.join(change.columns)} set to null"
+        )
+        click.echo(f"  {change.table:<48} {what}")
+    others = sorted(result.subject.contact_ids - {subject_id})
+    if others:
+        click.echo(f"  with its {len(others)} contact(s): {', '.join(others)}")
+    for warning in result.warnings:
+        click.secho(f"WARNING: {warning}", fg="yellow", err=True)
+    if dry_run:
+        click.echo("Dry run: nothing was changed. Run again without --dry-run to erase.")
+        return
+    click.echo(
+        f"{result.rows:,} row(s) changed in {len({c.table for c in result.changes})} table(s)."
+    )
+    click.echo(
+        "next: run `customer-health build` now, so that staging and every model are recomputed "
+        "without it; erase it in the source system too, or the next load brings it back"
+    )
+
+
+@main.command("export")
+@click.option("--account", default=None, help="Export everything held about this account.")
+@click.option("--contact", default=None, help="Export everything held about this contact.")
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="JSON file to write (default: reports/exports/<kind>_<id>.json in the project).",
+)
+@TARGET
+def export_command(
+    account: str | None, contact: str | None, output: Path | None, target: str | None
+) -> None:
+    """GDPR access request: write every row held about an account or a contact to JSON."""
+    from customer_health import privacy
+
+    kind, subject_id = _privacy_subject(account, contact, "export")
+    wh = _warehouse(target)
+    output = output or privacy.default_export_path(kind, subject_id)
+    try:
+        result = privacy.export(wh, kind, subject_id, output)
+    except privacy.PrivacyError as exc:
+        _fail(str(exc), exc.hint)
+    click.echo(f"Exported {kind} {subject_id} from {wh.describe()}:")
+    for table, rows in result.row_counts.items():
+        click.echo(f"  {table:<48} {rows:,} row(s)")
+    click.echo(f"Written to {result.path.resolve()}")
+    click.echo("It holds personal data: hand it over securely and delete it afterwards.")
+
+
 def _register_run() -> None:
     from customer_health.orchestrate import run_command
 
