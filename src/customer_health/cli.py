@@ -84,6 +84,11 @@ def build(as_of_date: str | None, full_refresh: bool, target: str | None) -> Non
     except dbt_runner.DbtError as exc:
         _fail(str(exc), "read the failing node above; logs/dbt.log has the full output")
     click.echo("dbt build finished: marts are in schema 'marts'.")
+    from customer_health import orchestrate
+
+    click.echo(
+        "Quarantine: " + orchestrate.quarantine_line(orchestrate.quarantine_counts(wh)) + "."
+    )
 
 
 @main.command("top")

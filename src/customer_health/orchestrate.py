@@ -210,8 +210,8 @@ def run_pipeline(
                     "downstream of a failure were skipped and keep their previous contents; "
                     "fix and run again.",
                 )
-            summary["quarantine"] = _quarantine(wh)
-            steps.finish("passed", _quarantine_line(summary["quarantine"]))
+            summary["quarantine"] = quarantine_counts(wh)
+            steps.finish("passed", quarantine_line(summary["quarantine"]))
 
             # ---------------------------------------------------------------- 3. marts
             steps.start("mart_check", "Mart check: distributions, coverage, tier drift (GX)")
@@ -380,7 +380,7 @@ def _drift(
     return out
 
 
-def _quarantine(wh: Warehouse) -> dict[str, Any]:
+def quarantine_counts(wh: Warehouse) -> dict[str, Any]:
     """Where the raw rows went (quarantine_reconciliation) and the quarantine by reason."""
     tables = wh.query_df(
         "select raw_table, raw_rows, staged_rows, duplicate_versions, quarantined_rows, "
@@ -400,7 +400,7 @@ def _quarantine(wh: Warehouse) -> dict[str, Any]:
     }
 
 
-def _quarantine_line(quarantine: dict[str, Any]) -> str:
+def quarantine_line(quarantine: dict[str, Any]) -> str:
     rows = quarantine["quarantined_rows"]
     if not rows:
         return f"{quarantine['raw_rows']:,} raw rows, none quarantined"
