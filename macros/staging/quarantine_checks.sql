@@ -181,3 +181,51 @@
         (column ~ ' <= 0', 'non_positive_seats', detail_text([column ~ ' is ', '=' ~ column])),
     ]) }}
 {%- endmacro %}
+
+{#- The end of every base model: join what the checks compare against (the staged accounts,
+    the known currencies), add quarantine_reason and quarantine_detail from `checks`, and select
+    every row. Emits CTEs and the final select, so it follows the model's last CTE and its comma:
+        renamed as (...),
+        quarantine_checked('renamed', checks, accounts=true, currencies=true) in curly braces -#}
+{% macro quarantine_checked(relation, checks, accounts=false, currencies=false) -%}
+    {%- if accounts %}
+    {{ known_accounts_cte() }},
+    {%- endif %}
+    {%- if currencies %}
+
+    {{ known_currencies_cte() }},
+    {%- endif %}
+
+    joined as (
+
+        select
+            {{ relation }}.*
+            {%- if accounts %},
+            known_accounts.*
+            {%- endif %}
+            {%- if currencies %},
+            known_currencies.known_currency
+            {%- endif %}
+        from {{ relation }}
+        {%- if accounts %}
+        left join known_accounts
+            on {{ relation }}.account_id = known_accounts.known_account_id
+        {%- endif %}
+        {%- if currencies %}
+        left join known_currencies
+            on {{ relation }}.currency = known_currencies.known_currency
+        {%- endif %}
+
+    ),
+
+    checked as (
+
+        select
+            *,
+            {{ quarantine_columns(checks) }}
+        from joined
+
+    )
+
+    select * from checked
+{%- endmacro %}

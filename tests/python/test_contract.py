@@ -169,4 +169,4 @@ def test_every_raw_table_has_a_staging_model(table_id: str) -> None:
     sql = base.read_text()
     assert f"source('{source}', '{name}')" in sql
     assert "deduplicate_latest(" in sql, f"{base.name} does not dedupe"
-    assert "quarantine_columns(checks)" in sql, f"{base.name} has no quarantine checks"
+    assert "quarantine_checked(" in sql, f"{base.name} has no quarantine checks"

@@ -51,24 +51,6 @@ renamed as (
 
 ),
 
-{{ known_accounts_cte() }},
-
-{{ known_currencies_cte() }},
-
-joined as (
-
-    select
-        renamed.*,
-        known_accounts.*,
-        known_currencies.known_currency
-    from renamed
-    left join known_accounts
-        on renamed.account_id = known_accounts.known_account_id
-    left join known_currencies
-        on renamed.currency = known_currencies.known_currency
-
-),
-
 {%- set checks = key_checks('dispute_id')
     + unparseable_checks()
     + account_checks()
@@ -77,13 +59,4 @@ joined as (
     + currency_checks()
     + deleted_account_checks('opened_at') %}
 
-checked as (
-
-    select
-        *,
-        {{ quarantine_columns(checks) }}
-    from joined
-
-)
-
-select * from checked
+{{ quarantine_checked('renamed', checks, accounts=true, currencies=true) }}

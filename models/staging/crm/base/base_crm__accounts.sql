@@ -50,7 +50,7 @@ renamed as (
 
 ),
 
-joined as (
+normalised as (
 
     select
         *,
@@ -69,13 +69,4 @@ joined as (
     + unparseable_checks()
     + timestamp_checks('created_date', after_load=false) %}
 
-checked as (
-
-    select
-        *,
-        {{ quarantine_columns(checks) }}
-    from joined
-
-)
-
-select * from checked
+{{ quarantine_checked('normalised', checks) }}

@@ -48,32 +48,10 @@ renamed as (
 
 ),
 
-{{ known_accounts_cte() }},
-
-joined as (
-
-    select
-        renamed.*,
-        known_accounts.*
-    from renamed
-    left join known_accounts
-        on renamed.account_id = known_accounts.known_account_id
-
-),
-
 {%- set checks = key_checks('activity_id')
     + unparseable_checks()
     + account_checks()
     + timestamp_checks('occurred_at')
     + deleted_account_checks('occurred_at') %}
 
-checked as (
-
-    select
-        *,
-        {{ quarantine_columns(checks) }}
-    from joined
-
-)
-
-select * from checked
+{{ quarantine_checked('renamed', checks, accounts=true) }}

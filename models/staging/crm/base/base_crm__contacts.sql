@@ -59,31 +59,9 @@ renamed as (
 
 ),
 
-{{ known_accounts_cte() }},
-
-joined as (
-
-    select
-        renamed.*,
-        known_accounts.*
-    from renamed
-    left join known_accounts
-        on renamed.account_id = known_accounts.known_account_id
-
-),
-
 {%- set checks = key_checks('contact_id')
     + unparseable_checks()
     + account_checks()
     + timestamp_checks('active_from_date', after_load=false) %}
 
-checked as (
-
-    select
-        *,
-        {{ quarantine_columns(checks) }}
-    from joined
-
-)
-
-select * from checked
+{{ quarantine_checked('renamed', checks, accounts=true) }}

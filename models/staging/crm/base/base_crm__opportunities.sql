@@ -55,24 +55,6 @@ renamed as (
 
 ),
 
-{{ known_accounts_cte() }},
-
-{{ known_currencies_cte() }},
-
-joined as (
-
-    select
-        renamed.*,
-        known_accounts.*,
-        known_currencies.known_currency
-    from renamed
-    left join known_accounts
-        on renamed.account_id = known_accounts.known_account_id
-    left join known_currencies
-        on renamed.currency = known_currencies.known_currency
-
-),
-
 {%- set checks = key_checks('opportunity_id')
     + unparseable_checks()
     + account_checks()
@@ -81,13 +63,4 @@ joined as (
     + amount_checks('previous_amount_local', 'previous_amount')
     + currency_checks() %}
 
-checked as (
-
-    select
-        *,
-        {{ quarantine_columns(checks) }}
-    from joined
-
-)
-
-select * from checked
+{{ quarantine_checked('renamed', checks, accounts=true, currencies=true) }}

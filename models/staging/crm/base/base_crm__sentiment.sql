@@ -57,19 +57,6 @@ renamed as (
 
 ),
 
-{{ known_accounts_cte() }},
-
-joined as (
-
-    select
-        renamed.*,
-        known_accounts.*
-    from renamed
-    left join known_accounts
-        on renamed.account_id = known_accounts.known_account_id
-
-),
-
 {%- set checks = key_checks('sentiment_id')
     + unparseable_checks()
     + account_checks()
@@ -77,13 +64,4 @@ joined as (
     + range_check('sentiment_score_given', 1, 5)
     + deleted_account_checks('recorded_at') %}
 
-checked as (
-
-    select
-        *,
-        {{ quarantine_columns(checks) }}
-    from joined
-
-)
-
-select * from checked
+{{ quarantine_checked('renamed', checks, accounts=true) }}

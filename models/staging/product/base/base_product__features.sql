@@ -45,22 +45,7 @@ renamed as (
 
 ),
 
-joined as (
-
-    select *
-    from renamed
-),
-
 {%- set checks = key_checks('feature_key')
     + unparseable_checks() %}
 
-checked as (
-
-    select
-        *,
-        {{ quarantine_columns(checks) }}
-    from joined
-
-)
-
-select * from checked
+{{ quarantine_checked('renamed', checks) }}

@@ -48,19 +48,6 @@ renamed as (
 
 ),
 
-{{ known_accounts_cte() }},
-
-joined as (
-
-    select
-        renamed.*,
-        known_accounts.*
-    from renamed
-    left join known_accounts
-        on renamed.account_id = known_accounts.known_account_id
-
-),
-
 {%- set checks = key_checks('account_id
     + effective_date')
     + unparseable_checks()
@@ -68,13 +55,4 @@ joined as (
     + timestamp_checks('effective_date', after_load=false)
     + seat_checks('licensed_seats') %}
 
-checked as (
-
-    select
-        *,
-        {{ quarantine_columns(checks) }}
-    from joined
-
-)
-
-select * from checked
+{{ quarantine_checked('renamed', checks, accounts=true) }}

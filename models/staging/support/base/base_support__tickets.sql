@@ -60,19 +60,6 @@ renamed as (
 
 ),
 
-{{ known_accounts_cte() }},
-
-joined as (
-
-    select
-        renamed.*,
-        known_accounts.*
-    from renamed
-    left join known_accounts
-        on renamed.account_id = known_accounts.known_account_id
-
-),
-
 {%- set checks = key_checks('ticket_id')
     + unparseable_checks()
     + account_checks()
@@ -82,13 +69,4 @@ joined as (
     + range_check('csat_score', 1, 5)
     + deleted_account_checks('created_at') %}
 
-checked as (
-
-    select
-        *,
-        {{ quarantine_columns(checks) }}
-    from joined
-
-)
-
-select * from checked
+{{ quarantine_checked('renamed', checks, accounts=true) }}
