@@ -1,23 +1,7 @@
 -- Every raw row that staging did not take, with why: one row per quarantined key (all of
 -- its versions are counted in source_versions). The reason codes and what to do about each
 -- are in docs/bad_input.md; quarantine_reconciliation proves that nothing is lost.
-{%- set base_tables = [
-    ('crm', 'accounts'),
-    ('crm', 'contacts'),
-    ('crm', 'activities'),
-    ('crm', 'sentiment'),
-    ('crm', 'contracts'),
-    ('crm', 'opportunities'),
-    ('product', 'events'),
-    ('product', 'features'),
-    ('product', 'seats'),
-    ('support', 'tickets'),
-    ('billing', 'subscriptions'),
-    ('billing', 'plan_changes'),
-    ('billing', 'invoices'),
-    ('billing', 'payments'),
-    ('billing', 'disputes'),
-] %}
+{%- set base_tables = raw_tables() %}
 
 with
 

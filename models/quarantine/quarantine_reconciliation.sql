@@ -2,23 +2,7 @@
 -- version collapsed into a staged row (a duplicate), or is quarantined with a reason:
 --     raw_rows = staged_rows + duplicate_versions + quarantined_rows
 -- unaccounted_rows is the difference, and a test fails the build if it is not 0.
-{%- set staged_tables = [
-    ('crm', 'accounts'),
-    ('crm', 'contacts'),
-    ('crm', 'activities'),
-    ('crm', 'sentiment'),
-    ('crm', 'contracts'),
-    ('crm', 'opportunities'),
-    ('product', 'events'),
-    ('product', 'features'),
-    ('product', 'seats'),
-    ('support', 'tickets'),
-    ('billing', 'subscriptions'),
-    ('billing', 'plan_changes'),
-    ('billing', 'invoices'),
-    ('billing', 'payments'),
-    ('billing', 'disputes'),
-] %}
+{%- set staged_tables = raw_tables() %}
 
 with
 

@@ -170,3 +170,10 @@ def test_every_raw_table_has_a_staging_model(table_id: str) -> None:
     assert f"source('{source}', '{name}')" in sql
     assert "deduplicate_latest(" in sql, f"{base.name} does not dedupe"
     assert "quarantine_checked(" in sql, f"{base.name} has no quarantine checks"
+
+
+def test_the_raw_tables_macro_lists_the_contract() -> None:
+    """The quarantine models loop over macros/utils/raw_tables.sql: it must name every table."""
+    macro = (ROOT / "macros" / "utils" / "raw_tables.sql").read_text()
+    listed = re.findall(r"\('(\w+)', '(\w+)'\)", macro)
+    assert listed == [(t.source, t.name) for t in TABLES]

@@ -26,7 +26,7 @@ missing as (
         'tables reconciled: ' || cast(count(*) as {{ dbt.type_string() }}) as raw_table,
         cast(null as {{ dbt.type_bigint() }}) as unaccounted_rows
     from reconciliation
-    having count(*) != 15
+    having count(*) != {{ raw_tables() | length }}
 
 )
 
