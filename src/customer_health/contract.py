@@ -126,6 +126,22 @@ TABLES: tuple[Table, ...] = (
                 required=False,
             ),
             C("created_date", "date", "When the account became a customer.", "2024-02-11"),
+            C(
+                "account_status",
+                "text",
+                "The CRM's own word on the relationship: active (or customer) or churned (or "
+                "former_customer, cancelled). Leave empty if the CRM has no such field.",
+                "churned",
+                required=False,
+            ),
+            C(
+                "churn_date",
+                "date",
+                "When the CRM recorded the account as lost. An explicit churn record: it ends the "
+                "account's paying episode (see docs/lifecycle.md).",
+                "2026-03-01",
+                required=False,
+            ),
         ),
     ),
     Table(

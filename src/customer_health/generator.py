@@ -1673,6 +1673,8 @@ class _Block:
                 "owner_csm": owner,
                 "parent_account_id": parent,
                 "created_date": self.created,
+                "account_status": np.full(n, None, dtype=object),
+                "churn_date": np.full(n, NULL, dtype=np.int64),
             },
             self._day_us(self.created) + 8 * _HOUR_US,
             _stale_account,

@@ -12,7 +12,9 @@ renamed as (
         industry,
         region,
         owner_csm,
+        account_status,
         created_date,
+        churn_date,
         is_deleted,
         loaded_at,
         source_versions
@@ -34,8 +36,10 @@ final as (
         industry,
         region,
         owner_csm,
+        account_status,
         -- dates
         created_date,
+        churn_date,
         -- housekeeping
         is_deleted,
         loaded_at,

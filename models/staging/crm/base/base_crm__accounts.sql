@@ -36,8 +36,10 @@ renamed as (
         {{ normalize_enum('industry') }} as industry,
         {{ normalize_enum('region') }} as region,
         trim(cast(owner_csm as {{ dbt.type_string() }})) as owner_csm,
+        {{ normalize_enum('account_status') }} as account_status_cleaned,
         -- dates
         {{ parse_value('created_date', 'date', text_columns) }} as created_date,
+        {{ parse_value('churn_date', 'date', text_columns) }} as churn_date,
         -- housekeeping
         coalesce(cast(_is_deleted as {{ dbt.type_boolean() }}), false) as is_deleted,
         {{ to_utc('_loaded_at') }} as loaded_at,
@@ -45,7 +47,8 @@ renamed as (
         -- what the checks need
         conflicting_versions,
         {{ unparseable_detail([], text_columns) }} as unparseable_number,
-        {{ unparseable_detail([('created_date', 'date')], text_columns) }} as unparseable_date
+        {{ unparseable_detail([('created_date', 'date'), ('churn_date', 'date')], text_columns) }}
+            as unparseable_date
     from deduplicated
 
 ),
@@ -60,7 +63,15 @@ normalised as (
             when segment_cleaned in ('smb', 'small_business', 'sme', 'small') then 'smb'
             -- anything else is passed on as is, so the accepted_values test reports it
             else segment_cleaned
-        end as segment
+        end as segment,
+        case
+            when account_status_cleaned in ('active', 'customer') then 'active'
+            when
+                account_status_cleaned in ('churned', 'former_customer', 'cancelled', 'canceled')
+                then 'churned'
+            -- anything else is passed on as is, so the accepted_values test reports it
+            else account_status_cleaned
+        end as account_status
     from renamed
 
 ),
