@@ -1107,27 +1107,12 @@ def validate_marts(
     # coverage: every live staged account is in the mart
     coverage = wh.query_df(
         f"""
-        with
-        score_date as (
-            select max(score_date) as score_date from {MART_RELATION}
-        ),
-        churns as (
-            select account_id, min(outcome_date) as churned_date
-            from staging.stg_crm__outcomes
-            where outcome_type = 'churned'
-            group by 1
-        )
         select
-            accounts.account_id,
+            lifecycle.account_id,
             case when mart.account_id is null then false else true end as in_mart
-        from staging.stg_crm__accounts as accounts
-        cross join score_date
-        left join churns on accounts.account_id = churns.account_id
-        left join {MART_RELATION} as mart on accounts.account_id = mart.account_id
-        where
-            not accounts.is_deleted
-            and accounts.created_date <= score_date.score_date
-            and (churns.churned_date is null or churns.churned_date > score_date.score_date)
+        from intermediate.int_lifecycle__accounts as lifecycle
+        left join {MART_RELATION} as mart on lifecycle.account_id = mart.account_id
+        where lifecycle.is_live_today
         """
     )
     coverage["in_mart"] = coverage["in_mart"].astype(bool)
@@ -1138,7 +1123,7 @@ def validate_marts(
             [E.ExpectColumnValuesToBeInSet(column="in_mart", value_set=[True])],
             relation=MART_RELATION,
             frame=coverage,
-            batch="dataframe: live staged accounts (not deleted, created, not churned)",
+            batch="dataframe: accounts live today under the lifecycle (int_lifecycle__accounts)",
             index_columns=["account_id"],
         )
     )

@@ -14,24 +14,27 @@ def churn_by_tier(wh: Warehouse) -> pd.DataFrame:
     frame = wh.query_df(
         f"""
         with churns as (
-            select account_id, min(outcome_date) as churned_date
-            from staging.stg_crm__outcomes
+            -- one per ended lifecycle episode
+            select account_id, outcome_date as churned_date
+            from intermediate.int_lifecycle__outcomes
             where outcome_type = 'churned'
-            group by 1
         ),
         labelled as (
             select
+                history.account_id,
+                history.score_date,
                 history.health_tier,
-                case
+                max(case
                     when churns.churned_date > history.score_date
                         and churns.churned_date <= history.score_date + {HORIZON_DAYS}
                     then 1 else 0
-                end as churned_within_horizon
+                end) as churned_within_horizon
             from marts.mart_account_health_history as history
             left join churns on history.account_id = churns.account_id
             where history.score_date
                 <= (select max(score_date) from marts.mart_account_health_history)
                    - {HORIZON_DAYS}
+            group by 1, 2, 3
         )
         select health_tier, count(*) as account_dates,
                avg(churned_within_horizon) as churn_rate

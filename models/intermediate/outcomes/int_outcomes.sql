@@ -1,5 +1,6 @@
--- Per account and score date: did the account churn (or downgrade) within the next
--- outcome_horizon_days? The score history comes from the snapshot (what was published) where
+-- Per account and score date: did the account churn (or downgrade, or contract) within the
+-- next outcome_horizon_days? Churn is the end of the account's current lifecycle episode
+-- (int_lifecycle__outcomes), so each episode of a reactivated account is labelled on its own. The score history comes from the snapshot (what was published) where
 -- it has a row, else from the point-in-time backfill (what the current weights would have
 -- said); history_source says which. A score date whose horizon runs past the end of the data
 -- is censored: it gets no label rather than a wrong "stayed".
@@ -80,7 +81,8 @@ history as (
 ),
 
 outcomes as (
-    select * from {{ ref('stg_crm__outcomes') }}
+    -- per episode: a reactivated account that leaves again churns again
+    select * from {{ ref('int_lifecycle__outcomes') }}
 ),
 
 data_end as (
@@ -93,8 +95,9 @@ next_outcomes as (
         history.score_date,
         min(case when outcomes.outcome_type = 'churned' then outcomes.outcome_date end)
             as next_churn_date,
-        min(case when outcomes.outcome_type = 'downgraded' then outcomes.outcome_date end)
-            as next_downgrade_date
+        min(case
+            when outcomes.outcome_type in ('downgraded', 'contracted') then outcomes.outcome_date
+        end) as next_downgrade_date
     from history
     inner join outcomes
         on

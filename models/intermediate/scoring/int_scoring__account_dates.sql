@@ -1,40 +1,34 @@
--- One row per account and score date on which the account was a live customer: created on
--- or before the date, not yet churned, not soft-deleted. Every factor model starts here.
+-- One row per account and score date on which the account was a paying customer: inside one
+-- of its lifecycle episodes (int_lifecycle__episodes), so a reactivated account is scored
+-- again and an account is never scored between its churn and its return. Every factor model
+-- starts here.
 
 with
 
-accounts as (
-    select * from {{ ref('stg_crm__accounts') }}
+episodes as (
+    select * from {{ ref('int_lifecycle__episodes') }}
 ),
 
 score_dates as (
     select * from {{ ref('int_scoring__score_dates') }}
 ),
 
-churns as (
-    select
-        account_id,
-        min(outcome_date) as churned_date
-    from {{ ref('stg_crm__outcomes') }}
-    where outcome_type = 'churned'
-    group by 1
-),
-
 final as (
     select
-        accounts.account_id,
-        accounts.org_id,
-        accounts.segment,
+        episodes.account_id,
+        episodes.org_id,
+        episodes.segment,
+        episodes.episode_number,
         score_dates.score_date,
         score_dates.is_current
-    from accounts
-    cross join score_dates
-    left join churns
-        on accounts.account_id = churns.account_id
-    where
-        not accounts.is_deleted
-        and accounts.created_date <= score_dates.score_date
-        and (churns.churned_date is null or churns.churned_date > score_dates.score_date)
+    from episodes
+    inner join score_dates
+        on
+            score_dates.score_date >= episodes.episode_start_date
+            and (
+                episodes.episode_end_date is null
+                or score_dates.score_date < episodes.episode_end_date
+            )
 )
 
 select * from final

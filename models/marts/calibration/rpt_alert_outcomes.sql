@@ -16,12 +16,24 @@ accounts as (
     from {{ ref('stg_crm__accounts') }}
 ),
 
-churns as (
+churn_outcomes as (
     select
         account_id,
-        min(outcome_date) as churn_date
-    from {{ ref('stg_crm__outcomes') }}
+        outcome_date
+    from {{ ref('int_lifecycle__outcomes') }}
     where outcome_type = 'churned'
+),
+
+churns as (
+    -- the first churn after each alert (a reactivated account may churn more than once)
+    select
+        alerts.alert_id,
+        min(churn_outcomes.outcome_date) as churn_date
+    from alerts
+    inner join churn_outcomes
+        on
+            alerts.account_id = churn_outcomes.account_id
+            and churn_outcomes.outcome_date > alerts.alert_date
     group by 1
 ),
 
@@ -59,7 +71,7 @@ labelled as (
     inner join accounts
         on alerts.account_id = accounts.account_id
     left join churns
-        on alerts.account_id = churns.account_id
+        on alerts.alert_id = churns.alert_id
     cross join data_end
 ),
 

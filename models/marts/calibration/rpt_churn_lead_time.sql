@@ -1,19 +1,19 @@
--- For every churned account: how long before the churn did the first alert fire (looking back
+-- For every churn (one per ended episode): how long before the churn did the first alert fire (looking back
 -- up to twice outcome_horizon_days)? No alert at all is a missed churn. The distribution and
 -- the median per segment are in rpt_lead_time_summary.
 
 with
 
 churns as (
+    -- one row per ended episode: an account that came back and left again churned twice
     select
         account_outcomes.account_id,
         crm_accounts.segment,
-        min(account_outcomes.outcome_date) as churn_date
-    from {{ ref('stg_crm__outcomes') }} as account_outcomes
+        account_outcomes.outcome_date as churn_date
+    from {{ ref('int_lifecycle__outcomes') }} as account_outcomes
     inner join {{ ref('stg_crm__accounts') }} as crm_accounts
         on account_outcomes.account_id = crm_accounts.account_id
     where account_outcomes.outcome_type = 'churned'
-    group by 1, 2
 ),
 
 alerts as (
@@ -23,6 +23,7 @@ alerts as (
 first_alerts as (
     select
         churns.account_id,
+        churns.churn_date,
         min(alerts.alert_date) as first_alert_date
     from churns
     inner join alerts
@@ -32,7 +33,7 @@ first_alerts as (
             and alerts.alert_date >= cast({{
                 dbt.dateadd('day', -2 * var('outcome_horizon_days'), 'churns.churn_date')
             }} as date)
-    group by 1
+    group by 1, 2
 ),
 
 final as (
@@ -57,7 +58,9 @@ final as (
         end as lead_time_bucket
     from churns
     left join first_alerts
-        on churns.account_id = first_alerts.account_id
+        on
+            churns.account_id = first_alerts.account_id
+            and churns.churn_date = first_alerts.churn_date
 )
 
 select * from final

@@ -1,4 +1,4 @@
--- Churned accounts the score never flagged: no at_risk or critical final tier on any score
+-- Churns (one per ended episode) the score never flagged: no at_risk or critical final tier on any score
 -- date in the outcome_horizon_days before the churn. Every row is a calibration point.
 
 with
@@ -8,12 +8,12 @@ outcomes as (
 ),
 
 churns as (
+    -- one row per ended episode: an account that came back and left again churned twice
     select
         account_id,
-        min(outcome_date) as churn_date
-    from {{ ref('stg_crm__outcomes') }}
+        outcome_date as churn_date
+    from {{ ref('int_lifecycle__outcomes') }}
     where outcome_type = 'churned'
-    group by 1
 ),
 
 before_churn as (
@@ -27,7 +27,7 @@ before_churn as (
         outcomes.arr_reporting,
         outcomes.history_source,
         row_number() over (
-            partition by churns.account_id order by outcomes.score_date desc
+            partition by churns.account_id, churns.churn_date order by outcomes.score_date desc
         ) as recency_rank
     from churns
     inner join outcomes

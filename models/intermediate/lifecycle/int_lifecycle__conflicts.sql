@@ -1,0 +1,173 @@
+-- Where the sources disagree about an account's lifecycle. Nothing is silently resolved: the
+-- precedence rule (docs/lifecycle.md) decides, and every disagreement is listed here with its
+-- evidence and what the rule did. `customer-health run` counts them in its summary.
+-- * billing_active_after_churn: a subscription or contract ran more than lifecycle_grace_days
+--   past an explicit churn record (or still runs);
+-- * usage_after_churn: product events more than lifecycle_grace_days after an episode ended,
+--   before any new episode;
+-- * status_disagrees_with_billing: the CRM account says active while no episode runs today,
+--   or says churned while a subscription is still active today.
+{%- set grace = var('lifecycle_grace_days') %}
+
+with
+
+coverage as (
+    select * from {{ ref('int_lifecycle__coverage') }}
+),
+
+episodes as (
+    select * from {{ ref('int_lifecycle__episodes') }}
+),
+
+lifecycle_accounts as (
+    select * from {{ ref('int_lifecycle__accounts') }}
+),
+
+events as (
+    select
+        account_id,
+        event_date
+    from {{ ref('stg_product__events') }}
+    where not is_deleted
+),
+
+billing_after_churn as (
+    select
+        account_id,
+        org_id,
+        'billing_active_after_churn' as conflict_type,
+        churn_clip_date as conflict_date,
+        coverage_source || ' ' || source_record_id || ' runs '
+        || case
+            when recorded_end_date is null then 'with no end'
+            else 'until ' || cast(recorded_end_date as {{ dbt.type_string() }})
+        end
+        || ' but the CRM recorded a churn on '
+        || cast(churn_clip_date as {{ dbt.type_string() }}) as evidence,
+        'the CRM churn ends the episode; billing after it is not counted as paying'
+            as resolution,
+        source_record_id as evidence_record_id
+    from coverage
+    where
+        is_clipped_by_churn
+        and (
+            recorded_end_date is null
+            or recorded_end_date
+            > cast({{ dbt.dateadd('day', grace, 'churn_clip_date') }} as date)
+        )
+),
+
+next_starts as (
+    select
+        ended.account_id,
+        ended.episode_number,
+        ended.episode_end_date,
+        min(later.episode_start_date) as next_start_date
+    from episodes as ended
+    left join episodes as later
+        on
+            ended.account_id = later.account_id
+            and later.episode_number > ended.episode_number
+    where ended.episode_end_date is not null
+    group by 1, 2, 3
+),
+
+usage_after_churn as (
+    select
+        episodes.account_id,
+        episodes.org_id,
+        'usage_after_churn' as conflict_type,
+        min(events.event_date) as conflict_date,
+        cast(count(distinct events.event_date) as {{ dbt.type_string() }})
+        || ' days with product events after the episode ended on '
+        || cast(next_starts.episode_end_date as {{ dbt.type_string() }})
+        || ', the last on ' || cast(max(events.event_date) as {{ dbt.type_string() }})
+            as evidence,
+        'the account stays churned: usage alone does not make a paying customer'
+            as resolution,
+        episodes.episode_id as evidence_record_id
+    from next_starts
+    inner join episodes
+        on
+            next_starts.account_id = episodes.account_id
+            and next_starts.episode_number = episodes.episode_number
+    inner join events
+        on
+            next_starts.account_id = events.account_id
+            and events.event_date
+            > cast({{ dbt.dateadd('day', grace, 'next_starts.episode_end_date') }} as date)
+            and (next_starts.next_start_date is null or events.event_date < next_starts.next_start_date)
+    group by
+        episodes.account_id,
+        episodes.org_id,
+        next_starts.episode_end_date,
+        episodes.episode_id
+),
+
+active_subscriptions as (
+    select
+        account_id,
+        count(*) as active_subscriptions
+    from coverage
+    where coverage_source = 'subscription' and recorded_end_date is null
+    group by 1
+),
+
+status_disagrees as (
+    select
+        lifecycle_accounts.account_id,
+        lifecycle_accounts.org_id,
+        'status_disagrees_with_billing' as conflict_type,
+        lifecycle_accounts.as_of_date as conflict_date,
+        case
+            when lifecycle_accounts.account_status = 'active'
+                then 'the CRM account is marked active, but ' || lifecycle_accounts.status_reason
+            else 'the CRM account is marked churned, but '
+                || cast(active_subscriptions.active_subscriptions as {{ dbt.type_string() }})
+                || ' subscription(s) are still active in billing'
+        end as evidence,
+        case
+            when lifecycle_accounts.account_status = 'active'
+                then 'the account is not scored: no subscription or contract covers today'
+            else 'the account is not scored: the CRM churn ends the episode'
+        end as resolution,
+        lifecycle_accounts.account_id as evidence_record_id
+    from lifecycle_accounts
+    left join active_subscriptions
+        on lifecycle_accounts.account_id = active_subscriptions.account_id
+    where
+        (
+            lifecycle_accounts.account_status = 'active'
+            and lifecycle_accounts.lifecycle_status = 'churned'
+        )
+        or (
+            lifecycle_accounts.account_status = 'churned'
+            and active_subscriptions.active_subscriptions > 0
+        )
+),
+
+unioned as (
+    select * from billing_after_churn
+    union all
+    select * from usage_after_churn
+    union all
+    select * from status_disagrees
+),
+
+final as (
+    select
+        -- ids
+        {{ generate_surrogate_key(['conflict_type', 'evidence_record_id']) }} as conflict_id,
+        account_id,
+        org_id,
+        evidence_record_id,
+        -- dimensions
+        conflict_type,
+        evidence,
+        resolution,
+        -- dates
+        conflict_date
+    from unioned
+)
+
+select * from final
