@@ -21,6 +21,7 @@
         {{ relation }}.finance_score,
         {{ relation }}.health_score,
         {{ relation }}.data_completeness,
+        {{ families_missing(relation) }} as families_missing,
         {{ relation }}.health_tier,
         {{ relation }}.risk_level,
         -- trend

@@ -1,5 +1,5 @@
 -- Finance factors per account and score date: days past due, overdue amount against MRR,
--- downgrades, disputes and failed payments. An invoice paid after the score date was still
+-- downgrades (with contractions), disputes and failed payments. An invoice paid after the score date was still
 -- unpaid on it.
 
 with
@@ -31,6 +31,12 @@ disputes as (
 payments as (
     select * from {{ ref('stg_billing__payments') }}
     where not is_deleted
+),
+
+-- a subscription cancelled while another runs on: revenue lost, counted with the downgrades
+contractions as (
+    select * from {{ ref('int_lifecycle__outcomes') }}
+    where outcome_type = 'contracted'
 ),
 
 invoice_windows as (
@@ -98,6 +104,20 @@ event_counts as (
         where
             plan_changes.change_type = 'downgrade'
             or plan_changes.seats_after < plan_changes.seats_before
+        union all
+        select
+            account_dates.account_id,
+            account_dates.score_date,
+            1 as is_downgrade,
+            0 as is_dispute,
+            0 as is_failure
+        from account_dates
+        inner join contractions
+            on
+                account_dates.account_id = contractions.account_id
+                and contractions.outcome_date <= account_dates.score_date
+                and contractions.outcome_date
+                > {{ dbt.dateadd('day', -90, 'account_dates.score_date') }}
         union all
         select
             account_dates.account_id,

@@ -1,6 +1,7 @@
 -- Every factor of every account and score date with its 0-100 sub-score. Thresholds come
 -- from seeds/factor_thresholds.csv (a segment's own row wins over 'all'); a factor normalised
--- by 'percentile' is ranked against its segment's peers on the same date.
+-- by 'percentile' is ranked against its segment's peers on the same date. A factor whose
+-- evidence is missing (int_scoring__factor_evidence) has no value: its weight is redistributed.
 
 with
 
@@ -22,6 +23,10 @@ catalogue as (
     select * from {{ ref('factor_catalogue') }}
 ),
 
+evidence as (
+    select * from {{ ref('int_scoring__factor_evidence') }}
+),
+
 thresholds as (
     select * from {{ ref('factor_thresholds') }}
 ),
@@ -34,7 +39,8 @@ joined as (
         account_dates.segment,
         catalogue.family,
         factors.factor_name,
-        factors.raw_value,
+        case when evidence.evidence_status = 'ok' then factors.raw_value end as raw_value,
+        evidence.evidence_status,
         catalogue.unit,
         catalogue.direction,
         catalogue.normalisation,
@@ -50,6 +56,11 @@ joined as (
             and factors.score_date = account_dates.score_date
     inner join catalogue
         on factors.factor_name = catalogue.factor_name
+    inner join evidence
+        on
+            factors.account_id = evidence.account_id
+            and factors.score_date = evidence.score_date
+            and factors.factor_name = evidence.factor_name
     left join thresholds as segment_thresholds
         on
             factors.factor_name = segment_thresholds.factor_name
@@ -83,6 +94,7 @@ final as (
         joined.family,
         joined.factor_name,
         joined.raw_value,
+        joined.evidence_status,
         joined.unit,
         joined.direction,
         joined.normalisation,

@@ -50,7 +50,9 @@ windowed as (
                 then user_days.events
             else 0
         end) as events_prior_28d,
-        count(user_days.account_id) as user_days_84d
+        count(user_days.account_id) as user_days_84d,
+        -- events without a user id say nothing about breadth
+        count(user_days.user_id) as identified_user_days_84d
     from account_dates
     left join user_days
         on
@@ -134,6 +136,8 @@ wide as (
                     / key_feature_count.key_features
         end as usage_key_feature_adoption_28d,
         case
+            -- events in the window but none carries a user id: breadth is unknown, not zero
+            when windowed.user_days_84d > 0 and windowed.identified_user_days_84d = 0 then null
             when seats_ranked.licensed_seats > 0
                 then 1.0 * windowed.active_users_28d / seats_ranked.licensed_seats
         end as usage_seat_utilisation_28d,

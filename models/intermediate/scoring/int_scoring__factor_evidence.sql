@@ -1,0 +1,153 @@
+-- Does each account have the data each factor needs, on each score date? The rule is data:
+-- seeds/factor_catalogue.csv names per factor the raw table it counts (source_table: empty in
+-- the whole book means the factor is missing for everyone) and the table in which the account
+-- must have a row on or before the score date (evidence_table, optionally within
+-- evidence_window_days). "No overdue invoice" is good news only for an account with invoices.
+-- A factor without evidence is missing: its weight is redistributed, never scored as 0.
+
+with
+
+account_dates as (
+    select * from {{ ref('int_scoring__account_dates') }}
+),
+
+catalogue as (
+    select * from {{ ref('factor_catalogue') }}
+),
+
+-- one row per account, table and day with at least one row: the evidence
+evidence_days as (
+    select distinct account_id, 'product.events' as source_table, event_date as evidence_date
+    from {{ ref('int_usage__user_days') }}
+    union all
+    select distinct account_id, 'product.seats' as source_table, effective_date as evidence_date
+    from {{ ref('stg_product__seats') }}
+    where not is_deleted
+    union all
+    select distinct
+        account_id, 'support.tickets' as source_table, cast(created_at as date) as evidence_date
+    from {{ ref('stg_support__tickets') }}
+    where not is_deleted
+    union all
+    select distinct
+        account_id, 'crm.activities' as source_table, cast(occurred_at as date) as evidence_date
+    from {{ ref('stg_crm__activities') }}
+    where not is_deleted
+    union all
+    select distinct account_id, 'crm.contacts' as source_table, active_from_date as evidence_date
+    from {{ ref('stg_crm__contacts') }}
+    where not is_deleted
+    union all
+    select distinct
+        account_id, 'crm.sentiment' as source_table, cast(recorded_at as date) as evidence_date
+    from {{ ref('stg_crm__sentiment') }}
+    where not is_deleted
+    union all
+    select distinct account_id, 'billing.invoices' as source_table, issued_date as evidence_date
+    from {{ ref('stg_billing__invoices') }}
+    where not is_deleted
+    union all
+    select distinct
+        account_id,
+        'billing.subscriptions' as source_table,
+        cast(started_at as date) as evidence_date
+    from {{ ref('stg_billing__subscriptions') }}
+    where not is_deleted
+    union all
+    select distinct
+        account_id,
+        'billing.payments' as source_table,
+        cast(attempted_at as date) as evidence_date
+    from {{ ref('stg_billing__payments') }}
+    where not is_deleted
+    union all
+    select distinct
+        account_id, 'billing.disputes' as source_table, cast(opened_at as date) as evidence_date
+    from {{ ref('stg_billing__disputes') }}
+    where not is_deleted
+    union all
+    select distinct
+        account_id,
+        'billing.plan_changes' as source_table,
+        cast(changed_at as date) as evidence_date
+    from {{ ref('stg_billing__plan_changes') }}
+    where not is_deleted
+),
+
+-- tables with rows in the book (features has no account: it counts on its own)
+source_presence as (
+    select source_table from evidence_days
+    group by 1
+    union all
+    select 'product.features' as source_table
+    from {{ ref('stg_product__features') }}
+    where not is_deleted
+    group by 1
+),
+
+first_evidence as (
+    select
+        account_id,
+        source_table,
+        min(evidence_date) as first_evidence_date
+    from evidence_days
+    group by 1, 2
+),
+
+-- only for factors with an evidence window: the latest evidence inside it
+windowed_evidence as (
+    select
+        account_dates.account_id,
+        account_dates.score_date,
+        catalogue.factor_name,
+        max(evidence_days.evidence_date) as last_evidence_date
+    from catalogue
+    inner join evidence_days
+        on catalogue.evidence_table = evidence_days.source_table
+    inner join account_dates
+        on
+            evidence_days.account_id = account_dates.account_id
+            and evidence_days.evidence_date <= account_dates.score_date
+            and evidence_days.evidence_date > cast(
+                {{ dbt.dateadd('day', '-1 * catalogue.evidence_window_days', 'account_dates.score_date') }}
+                as date
+            )
+    where catalogue.evidence_window_days is not null
+    group by 1, 2, 3
+),
+
+final as (
+    select
+        account_dates.account_id,
+        account_dates.score_date,
+        catalogue.factor_name,
+        catalogue.source_table,
+        catalogue.evidence_table,
+        case
+            when source_presence.source_table is null then 'source_empty'
+            when
+                first_evidence.first_evidence_date is null
+                or first_evidence.first_evidence_date > account_dates.score_date
+                then 'no_account_rows'
+            when
+                catalogue.evidence_window_days is not null
+                and windowed_evidence.last_evidence_date is null
+                then 'no_recent_rows'
+            else 'ok'
+        end as evidence_status
+    from account_dates
+    cross join catalogue
+    left join source_presence
+        on catalogue.source_table = source_presence.source_table
+    left join first_evidence
+        on
+            account_dates.account_id = first_evidence.account_id
+            and catalogue.evidence_table = first_evidence.source_table
+    left join windowed_evidence
+        on
+            account_dates.account_id = windowed_evidence.account_id
+            and account_dates.score_date = windowed_evidence.score_date
+            and catalogue.factor_name = windowed_evidence.factor_name
+)
+
+select * from final
