@@ -1,6 +1,6 @@
 -- Finance factors per account and score date: days past due, overdue amount against MRR,
--- downgrades (with contractions), disputes and failed payments. An invoice paid after the score date was still
--- unpaid on it.
+-- downgrades (with contractions), disputes and failed payments. An invoice paid after the
+-- score date was still unpaid on it.
 
 with
 
