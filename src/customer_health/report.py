@@ -69,7 +69,7 @@ def portfolio_data(wh: Warehouse) -> dict[str, Any]:
         select account_id, account_name, segment, industry, arr_reporting, reporting_currency,
                health_score, health_tier, final_tier, risk_level, trend_direction,
                score_delta_30d, explanation, recommended_action, priority_rank, score_date,
-               weights_version
+               weights_version, families_missing, data_completeness
         from marts.mart_account_health
         """
     )

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from customer_health import contract, loader
+from customer_health import contract, loader, report
 from customer_health import dbt as dbt_runner
 from customer_health.warehouse import Warehouse
 
@@ -132,3 +132,11 @@ def test_no_invoice_is_not_scored_as_paid(no_billing: Warehouse) -> None:
         "where factor_name like 'finance%' and sub_score is not null"
     )
     assert int(factors["n"][0]) == 0
+
+
+def test_the_report_says_which_families_had_no_data(
+    no_billing: Warehouse, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    out = tmp_path_factory.mktemp(f"no_billing_report_{no_billing.engine}") / "report.html"
+    report.build_report(no_billing, out)
+    assert "no data: finance" in out.read_text()
