@@ -8,6 +8,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from customer_health import contract, quality
 from customer_health.doctor import coverage, lifecycle, tables
 from customer_health.warehouse import Warehouse
@@ -337,6 +339,31 @@ def _order(problems: list[Problem]) -> list[Problem]:
     return sorted(problems, key=lambda p: (rank[p.severity], WARNING_RANK.get(p.code, 2)))
 
 
+def latest_activity_date(wh: Warehouse, by_name: dict[str, tables.TableReport]) -> date | None:
+    """The build's default score date: the latest UTC date of events, tickets or CRM activities
+    (text columns parsed as staging parses them; a row dated more than a day after it was
+    loaded is quarantined, so it does not count)."""
+    parts = []
+    for table, column in quality.ACTIVITY_DATES:
+        r = by_name[table]
+        if not (r.found and r.rows and r.has(column) and r.has("_loaded_at")):
+            continue
+        day = tables.utc_date(wh.engine, column, r.present[column])
+        loaded = tables.utc_date(wh.engine, "_loaded_at", r.present["_loaded_at"])
+        deleted = (
+            " and not coalesce(cast(_is_deleted as boolean), false)" if r.has("_is_deleted") else ""
+        )
+        parts.append(
+            f"select max({day}) as d from {r.relation} where {day} <= {loaded} + 1{deleted}"
+        )
+    if not parts:
+        return None
+    value = wh.query_df(f"select max(d) as d from ({' union all '.join(parts)}) as dates").iloc[
+        0, 0
+    ]
+    return None if value is None or value != value else pd.Timestamp(value).date()
+
+
 def diagnose(
     wh: Warehouse,
     project: Path,
@@ -364,7 +391,7 @@ def diagnose(
     problems = _table_problems(findings.tables, wh.engine)
     accounts = by_name["crm.accounts"]
     if findings.as_of_date is None:
-        findings.as_of_date = quality.default_as_of_date(wh, schemas)
+        findings.as_of_date = latest_activity_date(wh, by_name)
     can_read = (
         accounts.found
         and accounts.rows > 0

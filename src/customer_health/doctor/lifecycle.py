@@ -80,7 +80,9 @@ def read_latest(
     ``_loaded_at``."""
     wanted = list(dict.fromkeys([*key, *columns, "_loaded_at", "_is_deleted"]))
     if not report.found or report.rows == 0:
-        return pd.DataFrame(columns=[*wanted, "loaded_date"])
+        return pd.DataFrame(columns=[*wanted, "is_deleted", "loaded_date"]).astype(
+            {"is_deleted": bool}
+        )
     select = ", ".join(c for c in wanted if report.has(c))
     frame = wh.query_df(f"select {select} from {report.relation}")
     for c in wanted:
