@@ -229,28 +229,8 @@ def _table_problems(reports: list[tables.TableReport], engine: str) -> list[Prob
                     table=r.table,
                 )
             )
-        for name, blank in r.blank_required.items():
-            share = blank / r.rows if r.rows else 0.0
-            strict = name in STRICT or name in t.key
-            if name == "user_id":
-                message = (
-                    f"{blank:,} of {r.rows:,} product events ({share:.0%}) have no user_id: active "
-                    "users cannot be counted for them (seat utilisation and the weekly-users "
-                    "slope read them as no users)"
-                )
-                step = "fill `user_id` in product.events with the product's (pseudonymous) user id"
-            else:
-                message = (
-                    f"{r.relation}.{name} is blank on {blank:,} of {r.rows:,} rows ({share:.0%})"
-                    + (": staging quarantines those rows" if strict else "")
-                )
-                step = f"fill `{name}` in {r.relation} (required by the contract)"
-            severity = BLOCKING if strict and share > row_share else WARNING
-            out.append(
-                Problem(
-                    severity, "required_values_blank", message, step, table=r.table, column=name
-                )
-            )
+        for name, blank in r.blanks.items():
+            out.append(_blank_problem(r, t, name, blank))
         if r.extra:
             out.append(
                 Problem(
@@ -263,6 +243,34 @@ def _table_problems(reports: list[tables.TableReport], engine: str) -> list[Prob
                 )
             )
     return out
+
+
+def _blank_problem(r: tables.TableReport, t: contract.Table, name: str, blank: int) -> Problem:
+    """Blank values: quarantined (keys, account_id), fatal to dbt build (other required
+    columns: staging tests them not_null), or a warning (watched optional columns)."""
+    share = blank / r.rows if r.rows else 0.0
+    required = next(c for c in t.all_columns if c.name == name).required
+    where = f"{blank:,} of {r.rows:,} rows of {r.relation} ({share:.0%}) have no {name}"
+    step = f"fill `{name}` in {r.relation}"
+    if name in STRICT or name in t.key:
+        limit = quality.THRESHOLDS["row_problem_share_max"]
+        severity = BLOCKING if share > limit else WARNING
+        message = f"{where}: staging quarantines those rows" + (
+            f", more than {limit:.0%} of the table: the load looks broken" if share > limit else ""
+        )
+    elif required:
+        severity = BLOCKING
+        message = f"{where}: it is required, and dbt build's not_null test on it fails"
+    else:
+        severity = WARNING
+        message = where
+    if name == "user_id":
+        message += (
+            "; active users cannot be counted for those events (seat utilisation and the "
+            "weekly-users slope see no users)"
+        )
+        step += " with the product's (pseudonymous) user id"
+    return Problem(severity, "values_blank", message, step, table=r.table, column=name)
 
 
 def _coverage_problems(
@@ -329,7 +337,7 @@ def _lifecycle_problems(life: lifecycle.Lifecycle) -> list[Problem]:
 
 #: Among warnings, what costs the scores most comes first: a family with no data at all, then
 #: values that cannot be used, then the conflicts a person has to look at.
-WARNING_RANK = {"family_missing": 0, "unparseable_text": 1, "required_values_blank": 1}
+WARNING_RANK = {"family_missing": 0, "unparseable_text": 1, "values_blank": 1}
 
 
 def _order(problems: list[Problem]) -> list[Problem]:

@@ -42,7 +42,7 @@ def _tables(console: Console, findings: Findings) -> None:
                     f"{p.column}: text, {p.unparseable_share:.0%} not a {p.expected} "
                     f"(e.g. {', '.join(repr(s) for s in p.samples[:3])})"
                 )
-        for column, blank in r.blank_required.items():
+        for column, blank in r.blanks.items():
             notes.append(f"{column} blank on {blank / r.rows:.0%}")
         if r.extra:
             notes.append("extra (ignored): " + ", ".join(r.extra))

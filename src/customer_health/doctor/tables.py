@@ -1,10 +1,11 @@
 """What the raw schemas hold, compared with the contract: tables, rows, columns and their types.
 
 Everything here is a read: ``information_schema.columns`` for the columns and their types, and
-one aggregate query per table for its row count, the blanks in required columns and the text
-values that do not parse as the contract's type. The parse test is the one staging applies
-(``macros/staging/parse_value.sql``): DuckDB's ``try_cast``, and on Postgres the same regular
-expressions as the ``postgres__try_cast_text`` macro.
+one aggregate query per table for its row count, the blanks in required columns (and in a few
+watched optional ones) and the text values that do not parse as the contract's type. The
+parse test is the one staging applies (``macros/staging/parse_value.sql``): DuckDB's
+``try_cast``, and on Postgres the same regular expressions as the ``postgres__try_cast_text``
+macro.
 """
 
 from __future__ import annotations
@@ -54,6 +55,9 @@ COMPATIBLE: dict[str, set[str]] = {
 }
 
 PARSED_KINDS = ("integer", "numeric", "date", "timestamp")
+
+#: Optional columns whose blanks are still worth a warning (the factor they feed reads them).
+WATCHED_BLANKS = {("product", "events", "user_id")}
 
 _PG_DATE = "[1-9][0-9]{3}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
 _PG_PATTERNS = {
@@ -146,7 +150,7 @@ class TableReport:
     missing_optional: list[str] = field(default_factory=list)
     extra: list[str] = field(default_factory=list)
     type_problems: list[TypeProblem] = field(default_factory=list)
-    blank_required: dict[str, int] = field(default_factory=dict)  # column -> blank rows
+    blanks: dict[str, int] = field(default_factory=dict)  # column -> blank rows
 
     @property
     def empty(self) -> bool:
@@ -171,9 +175,9 @@ class TableReport:
             "missing_optional_columns": self.missing_optional,
             "extra_columns": self.extra,
             "type_problems": [p.to_dict() for p in self.type_problems],
-            "blank_required": {
+            "blank_values": {
                 column: {"rows": rows, "share": round(rows / self.rows, 4) if self.rows else 0.0}
-                for column, rows in self.blank_required.items()
+                for column, rows in self.blanks.items()
             },
         }
 
@@ -216,7 +220,7 @@ def inspect_table(
         if c.name not in present:
             continue
         found = kind_of(present[c.name])
-        if c.required:
+        if c.required or (t.source, t.name, c.name) in WATCHED_BLANKS:
             check = filled(c.name, found)
             parts.append(f"sum(case when {check} then 0 else 1 end) as blank__{c.name}")
         if found == c.type or found in COMPATIBLE.get(c.type, set()):
@@ -237,8 +241,8 @@ def inspect_table(
     report.rows = as_int(row["n"])
     report.live_rows = as_int(row["live_rows"]) if "live_rows" in row else report.rows
     for c in t.all_columns:
-        if c.required and c.name in present and as_int(row[f"blank__{c.name}"]):
-            report.blank_required[c.name] = as_int(row[f"blank__{c.name}"])
+        if f"blank__{c.name}" in row and as_int(row[f"blank__{c.name}"]):
+            report.blanks[c.name] = as_int(row[f"blank__{c.name}"])
     for problem in to_parse:
         problem.filled_rows = as_int(row[f"f__{problem.column}"])
         problem.unparseable_rows = as_int(row[f"u__{problem.column}"])
