@@ -382,6 +382,9 @@ def _register_run() -> None:
     from customer_health.orchestrate import run_command
 
     main.add_command(run_command)
+    from customer_health.doctor import doctor_command
+
+    main.add_command(doctor_command)
 
 
 _register_run()
