@@ -105,8 +105,34 @@ def test_sources_yml_declares_exactly_the_contract_columns(table_id: str) -> Non
     extra = set(names) - set(t.column_names)
     assert not missing, f"{table_id}: columns missing from the sources yml: {sorted(missing)}"
     assert not extra, f"{table_id}: columns not in the contract: {sorted(extra)}"
+    contract_columns = {c.name: c for c in t.all_columns}
     for column in columns:
         assert column.get("description"), f"{table_id}.{column['name']}: no description"
+        # the base models read the type and the required flag from here (contract_columns)
+        meta = (column.get("config") or {}).get("meta") or {}
+        expected = contract_columns[column["name"]]
+        assert meta == {"contract_type": expected.type, "required": expected.required}, (
+            f"{table_id}.{column['name']}: meta {meta} differs from the contract"
+        )
+
+
+def test_real_exports_leave_these_columns_out() -> None:
+    """Columns a public SaaS export and a second foreign book did not have are optional."""
+    for table_id, column in (
+        ("product.events", "user_id"),
+        ("product.features", "is_key_feature"),
+        ("crm.contracts", "end_date"),
+        ("crm.contracts", "renewal_date"),
+        ("crm.opportunities", "amount"),
+        ("crm.accounts", "account_status"),
+        ("crm.accounts", "churn_date"),
+    ):
+        t = next(t for t in TABLES if f"{t.source}.{t.name}" == table_id)
+        assert not next(c for c in t.columns if c.name == column).required, f"{table_id}.{column}"
+    requester = next(
+        c for c in next(t for t in TABLES if t.name == "tickets").columns if c.name == "requester_id"
+    )
+    assert "contact" in requester.description and "user" in requester.description
 
 
 # ------------------------------------------------------------------------- docs
@@ -170,6 +196,10 @@ def test_every_raw_table_has_a_staging_model(table_id: str) -> None:
     assert f"source('{source}', '{name}')" in sql
     assert "deduplicate_latest(" in sql, f"{base.name} does not dedupe"
     assert "quarantine_checked(" in sql, f"{base.name} has no quarantine checks"
+    # the contract's columns only: absent optional columns as null, extra columns ignored
+    assert f"contract_columns(source_relation, '{source}', '{name}')" in sql, base.name
+    assert "select_contract_columns(raw_columns)" in sql
+    assert "source as (\n\n    select\n        *," not in sql, f"{base.name} reads every column"
 
 
 def test_the_raw_tables_macro_lists_the_contract() -> None:
