@@ -58,6 +58,7 @@ renamed as (
 {%- set checks = key_checks('invoice_id')
     + unparseable_checks()
     + account_checks()
+    + required_checks(['status', ('amount_local', 'amount'), 'issued_date', 'due_date'])
     + timestamp_checks('issued_date')
     + amount_checks('amount_local', 'amount')
     + currency_checks()

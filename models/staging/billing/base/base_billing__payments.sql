@@ -55,9 +55,14 @@ renamed as (
 {%- set checks = key_checks('payment_id')
     + unparseable_checks()
     + account_checks()
+    + required_checks(['invoice_id', 'status', ('amount_local', 'amount'), 'attempted_at'])
+    + reference_checks('invoice_id', 'billing.invoices')
     + timestamp_checks('attempted_at')
     + amount_checks('amount_local', 'amount')
     + currency_checks()
     + deleted_account_checks('attempted_at') %}
 
-{{ quarantine_checked('renamed', checks, accounts=true, currencies=true) }}
+{{ quarantine_checked(
+    'renamed', checks, accounts=true, currencies=true,
+    references=[('invoice_id', 'stg_billing__invoices', 'invoice_id')]
+) }}

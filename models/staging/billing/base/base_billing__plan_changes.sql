@@ -60,10 +60,18 @@ renamed as (
 {%- set checks = key_checks('change_id')
     + unparseable_checks()
     + account_checks()
+    + required_checks([
+        'subscription_id', 'change_type', 'seats_before', 'seats_after',
+        ('mrr_before_local', 'mrr_before'), ('mrr_after_local', 'mrr_after'), 'changed_at',
+    ])
+    + reference_checks('subscription_id', 'billing.subscriptions')
     + timestamp_checks('changed_at')
     + amount_checks('mrr_before_local', 'mrr_before')
     + amount_checks('mrr_after_local', 'mrr_after')
     + currency_checks()
     + deleted_account_checks('changed_at') %}
 
-{{ quarantine_checked('renamed', checks, accounts=true, currencies=true) }}
+{{ quarantine_checked(
+    'renamed', checks, accounts=true, currencies=true,
+    references=[('subscription_id', 'stg_billing__subscriptions', 'subscription_id')]
+) }}

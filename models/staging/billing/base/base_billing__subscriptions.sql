@@ -62,6 +62,7 @@ renamed as (
 {%- set checks = key_checks('subscription_id')
     + unparseable_checks()
     + account_checks()
+    + required_checks(['plan', ('status_cleaned', 'status'), 'seats', ('mrr_local', 'mrr_amount'), 'started_at'])
     + timestamp_checks('started_at', after_load=false)
     + amount_checks('mrr_local', 'mrr_amount')
     + currency_checks() %}

@@ -79,6 +79,7 @@ normalised as (
 
 {%- set checks = key_checks('account_id')
     + unparseable_checks()
+    + required_checks(['account_name', 'segment', 'created_date'])
     + timestamp_checks('created_date', after_load=false) %}
 
 {{ quarantine_checked('normalised', checks) }}

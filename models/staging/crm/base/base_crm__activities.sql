@@ -52,6 +52,7 @@ renamed as (
 {%- set checks = key_checks('activity_id')
     + unparseable_checks()
     + account_checks()
+    + required_checks(['activity_type', 'outcome', 'occurred_at'])
     + timestamp_checks('occurred_at')
     + deleted_account_checks('occurred_at') %}
 

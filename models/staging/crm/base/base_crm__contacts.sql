@@ -63,6 +63,7 @@ renamed as (
 {%- set checks = key_checks('contact_id')
     + unparseable_checks()
     + account_checks()
+    + required_checks(['role', ('active_from_date', 'active_from')])
     + timestamp_checks('active_from_date', after_load=false) %}
 
 {{ quarantine_checked('renamed', checks, accounts=true) }}

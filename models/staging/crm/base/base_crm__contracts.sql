@@ -58,6 +58,7 @@ renamed as (
 {%- set checks = key_checks('contract_id')
     + unparseable_checks()
     + account_checks()
+    + required_checks(['status', ('arr_local', 'arr_amount'), 'start_date'])
     + timestamp_checks('start_date', after_load=false)
     + amount_checks('arr_local', 'arr_amount')
     + currency_checks() %}

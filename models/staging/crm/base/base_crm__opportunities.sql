@@ -59,6 +59,7 @@ renamed as (
 {%- set checks = key_checks('opportunity_id')
     + unparseable_checks()
     + account_checks()
+    + required_checks(['opportunity_type', 'stage', 'close_date'])
     + timestamp_checks('close_date', after_load=false)
     + amount_checks('amount_local', 'amount')
     + amount_checks('previous_amount_local', 'previous_amount')

@@ -61,6 +61,7 @@ renamed as (
 {%- set checks = key_checks('sentiment_id')
     + unparseable_checks()
     + account_checks()
+    + required_checks(['recorded_at'])
     + timestamp_checks('recorded_at')
     + range_check('sentiment_score_given', 1, 5)
     + deleted_account_checks('recorded_at') %}

@@ -50,6 +50,7 @@ renamed as (
 {%- set checks = key_checks('event_id')
     + unparseable_checks()
     + account_checks()
+    + required_checks(['feature_key', 'occurred_at'])
     + timestamp_checks('occurred_at')
     + deleted_account_checks('occurred_at') %}
 

@@ -33,7 +33,7 @@ renamed as (
         -- dimensions
         trim(cast(feature_name as {{ dbt.type_string() }})) as feature_name,
         -- flags
-        coalesce(cast(is_key_feature as {{ dbt.type_boolean() }}), false) as is_key_feature,
+        cast(is_key_feature as {{ dbt.type_boolean() }}) as is_key_feature,
         -- housekeeping
         coalesce(cast(_is_deleted as {{ dbt.type_boolean() }}), false) as is_deleted,
         {{ to_utc('_loaded_at') }} as loaded_at,
@@ -47,6 +47,7 @@ renamed as (
 ),
 
 {%- set checks = key_checks('feature_key')
-    + unparseable_checks() %}
+    + unparseable_checks()
+    + required_checks(['feature_name']) %}
 
 {{ quarantine_checked('renamed', checks) }}

@@ -53,6 +53,7 @@ renamed as (
     + effective_date')
     + unparseable_checks()
     + account_checks()
+    + required_checks(['licensed_seats'])
     + timestamp_checks('effective_date', after_load=false)
     + seat_checks('licensed_seats') %}
 

@@ -64,6 +64,7 @@ renamed as (
 {%- set checks = key_checks('ticket_id')
     + unparseable_checks()
     + account_checks()
+    + required_checks(['priority', 'status', 'created_at'])
     + timestamp_checks('created_at')
     + order_check('created_at', 'solved_at', 'solved_before_created')
     + order_check('created_at', 'first_response_at', 'responded_before_created')
