@@ -129,9 +129,8 @@ def test_real_exports_leave_these_columns_out() -> None:
     ):
         t = next(t for t in TABLES if f"{t.source}.{t.name}" == table_id)
         assert not next(c for c in t.columns if c.name == column).required, f"{table_id}.{column}"
-    requester = next(
-        c for c in next(t for t in TABLES if t.name == "tickets").columns if c.name == "requester_id"
-    )
+    tickets = next(t for t in TABLES if t.name == "tickets")
+    requester = next(c for c in tickets.columns if c.name == "requester_id")
     assert "contact" in requester.description and "user" in requester.description
 
 
