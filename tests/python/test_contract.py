@@ -105,15 +105,8 @@ def test_sources_yml_declares_exactly_the_contract_columns(table_id: str) -> Non
     extra = set(names) - set(t.column_names)
     assert not missing, f"{table_id}: columns missing from the sources yml: {sorted(missing)}"
     assert not extra, f"{table_id}: columns not in the contract: {sorted(extra)}"
-    contract_columns = {c.name: c for c in t.all_columns}
     for column in columns:
         assert column.get("description"), f"{table_id}.{column['name']}: no description"
-        # the base models read the type and the required flag from here (contract_columns)
-        meta = (column.get("config") or {}).get("meta") or {}
-        expected = contract_columns[column["name"]]
-        assert meta == {"contract_type": expected.type, "required": expected.required}, (
-            f"{table_id}.{column['name']}: meta {meta} differs from the contract"
-        )
 
 
 def test_real_exports_leave_these_columns_out() -> None:
@@ -199,6 +192,18 @@ def test_every_raw_table_has_a_staging_model(table_id: str) -> None:
     assert f"contract_columns(source_relation, '{source}', '{name}')" in sql, base.name
     assert "select_contract_columns(raw_columns)" in sql
     assert "source as (\n\n    select\n        *," not in sql, f"{base.name} reads every column"
+
+
+def test_the_contract_spec_macro_mirrors_the_contract() -> None:
+    """The base models read each table's columns, types and required flags from
+    macros/utils/contract_spec.sql (contract_columns): it must match contract.py."""
+    macro = (ROOT / "macros" / "utils" / "contract_spec.sql").read_text()
+    tables = re.findall(r"'(\w+\.\w+)': \[(.*?)\]", macro, flags=re.S)
+    assert [name for name, _ in tables] == TABLE_IDS
+    for (name, body), t in zip(tables, TABLES, strict=True):
+        listed = re.findall(r"\('(\w+)', '(\w+)', (true|false)\)", body)
+        expected = [(c.name, c.type, "true" if c.required else "false") for c in t.all_columns]
+        assert listed == expected, name
 
 
 def test_the_raw_tables_macro_lists_the_contract() -> None:
