@@ -39,16 +39,16 @@
     where dedupe_row_number = 1
 {%- endmacro %}
 
-{#- A hash of every column of a source table except those in `exclude`: two versions of a row
-    with the same hash hold the same content. The column list is read from the warehouse. -#}
-{% macro content_hash(relation, exclude=['_loaded_at']) -%}
+{#- A hash of a raw row's content: every contract column the table has (`columns`, as given by
+    contract_columns) except those in `exclude`. Two versions of a row with the same hash hold
+    the same content; columns outside the contract, and optional columns the table lacks, do
+    not count. -#}
+{% macro content_hash(columns, exclude=['_loaded_at']) -%}
     {%- set names = [] -%}
-    {%- if execute -%}
-        {%- for column in adapter.get_columns_in_relation(relation) -%}
-            {%- if column.name | lower not in exclude -%}
-                {%- do names.append(adapter.quote(column.name)) -%}
-            {%- endif -%}
-        {%- endfor -%}
-    {%- endif -%}
+    {%- for column in columns -%}
+        {%- if ' ' not in column and column != '*' and column | lower not in exclude -%}
+            {%- do names.append(adapter.quote(column)) -%}
+        {%- endif -%}
+    {%- endfor -%}
     {{ generate_surrogate_key(names if names else ["'no columns'"]) }}
 {%- endmacro %}

@@ -41,8 +41,9 @@
     {{ return(dbt.concat(out)) }}
 {%- endmacro %}
 
-{#- missing_key: the key is null or blank (all such rows collapse into one, counted), and
-    conflicting_duplicate: versions of a key loaded at the same instant with different content. -#}
+{#- missing_key: the key is null or blank (all such rows collapse into one, counted),
+    conflicting_duplicate: versions of a key loaded at the same instant with different content,
+    and missing_required_value for a row without _loaded_at (no way to tell its version). -#}
 {% macro key_checks(key_name) -%}
     {{ return([
         ('record_key is null', 'missing_key',
@@ -50,6 +51,32 @@
         ('conflicting_versions > 0', 'conflicting_duplicate',
             detail_text([key_name ~ ' ', '=record_key', ' has ', '=conflicting_versions',
                 ' versions with the same _loaded_at and different content'])),
+        ('loaded_at is null', 'missing_required_value', "'_loaded_at is null'"),
+    ]) }}
+{%- endmacro %}
+
+{#- missing_required_value: a column the source contract requires is null or empty, where
+    staging would pass the null on (and its not_null test would stop the build). `columns` are
+    the base model's column names, or (column, raw name) pairs where staging renames it. -#}
+{% macro required_checks(columns) -%}
+    {%- set checks = [] -%}
+    {%- for column in columns -%}
+        {%- set name = column if column is string else column[0] -%}
+        {%- set raw_name = column if column is string else column[1] -%}
+        {%- do checks.append(
+            (name ~ ' is null', 'missing_required_value', "'" ~ raw_name ~ " is null or empty'")
+        ) -%}
+    {%- endfor -%}
+    {{ return(checks) }}
+{%- endmacro %}
+
+{#- unknown_reference: the row names a parent (an invoice, a subscription) that its staging
+    model does not have (never loaded, or quarantined). Pass the same (column, model, field)
+    triple to quarantine_checked's `references`, which joins the known values. -#}
+{% macro reference_checks(column, parent_table) -%}
+    {{ return([
+        (column ~ ' is not null and known_' ~ column ~ ' is null', 'unknown_reference',
+            detail_text([column ~ ' ', '=' ~ column, ' is not in ' ~ parent_table])),
     ]) }}
 {%- endmacro %}
 
@@ -159,7 +186,8 @@
         select
             account_id as known_account_id,
             is_deleted as account_is_deleted,
-            loaded_at as account_deleted_at
+            loaded_at as account_deleted_at,
+            created_date as account_created_date
         from {{ ref('stg_crm__accounts') }}
 
     )
@@ -183,11 +211,11 @@
 {%- endmacro %}
 
 {#- The end of every base model: join what the checks compare against (the staged accounts,
-    the known currencies), add quarantine_reason and quarantine_detail from `checks`, and select
-    every row. Emits CTEs and the final select, so it follows the model's last CTE and its comma:
+    the known currencies, the known parents of `references`: (column, model, field) triples), add
+    quarantine_reason and quarantine_detail from `checks`, and select every row. Emits CTEs and the final select, so it follows the model's last CTE and its comma:
         renamed as (...),
         quarantine_checked('renamed', checks, accounts=true, currencies=true) in curly braces -#}
-{% macro quarantine_checked(relation, checks, accounts=false, currencies=false) -%}
+{% macro quarantine_checked(relation, checks, accounts=false, currencies=false, references=[]) -%}
     {%- if accounts %}
     {{ known_accounts_cte() }},
     {%- endif %}
@@ -195,6 +223,15 @@
 
     {{ known_currencies_cte() }},
     {%- endif %}
+    {%- for column, model, field in references %}
+
+    known_{{ column }}s as (
+
+        select distinct {{ field }} as known_{{ column }}
+        from {{ ref(model) }}
+
+    ),
+    {%- endfor %}
 
     joined as (
 
@@ -206,6 +243,9 @@
             {%- if currencies %},
             known_currencies.known_currency
             {%- endif %}
+            {%- for column, model, field in references %},
+            known_{{ column }}s.known_{{ column }}
+            {%- endfor %}
         from {{ relation }}
         {%- if accounts %}
         left join known_accounts
@@ -215,6 +255,10 @@
         left join known_currencies
             on {{ relation }}.currency = known_currencies.known_currency
         {%- endif %}
+        {%- for column, model, field in references %}
+        left join known_{{ column }}s
+            on {{ relation }}.{{ column }} = known_{{ column }}s.known_{{ column }}
+        {%- endfor %}
 
     ),
 

@@ -867,11 +867,18 @@ def _warnings(metrics: dict[str, dict[str, Any]]) -> list[str]:
     for label, key in (("overall", "roc_auc"), ("within segments", "roc_auc_within_segments")):
         before, after = overall["current"][key], overall["proposed"][key]
         if before is not None and after is not None and after < before:
-            out.append(
-                f"The proposal ranks churners worse than the current score {label} on the "
-                f"validation dates (ROC AUC {before:.3f} -> {after:.3f}): review it before "
-                "applying."
-            )
+            if f"{after:.3f}" == f"{before:.3f}":
+                # a difference below the third decimal is no change, not a worse ranking
+                out.append(
+                    f"The proposal does not change how the score ranks churners {label} on "
+                    f"the validation dates (ROC AUC {before:.3f} before and after)."
+                )
+            else:
+                out.append(
+                    f"The proposal ranks churners worse than the current score {label} on the "
+                    f"validation dates (ROC AUC {before:.3f} -> {after:.3f}): review it before "
+                    "applying."
+                )
     for segment, m in metrics.items():
         if segment != "all" and m["current"]["roc_auc"] is None:
             out.append(

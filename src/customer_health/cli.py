@@ -72,22 +72,40 @@ def demo_data(
 @main.command("build")
 @click.option("--as-of-date", default=None, help="Score date (default: latest date in the data).")
 @click.option("--full-refresh", is_flag=True, help="Rebuild incremental models from scratch.")
+@click.option(
+    "--vars",
+    "vars_text",
+    default=None,
+    help="dbt vars as a YAML/JSON mapping, passed to dbt as dbt does, e.g. "
+    "'{score_grain: week, as_of_date: 2026-09-30}'.",
+)
 @TARGET
-def build(as_of_date: str | None, full_refresh: bool, target: str | None) -> None:
+def build(
+    as_of_date: str | None, full_refresh: bool, target: str | None, vars_text: str | None = None
+) -> None:
     """Run `dbt build` (seeds, models, snapshots, tests) on the warehouse."""
+    import datetime as dt
+
+    from customer_health import orchestrate
+
     wh = _warehouse(target)
-    dbt_vars = {"as_of_date": as_of_date} if as_of_date else None
+    try:
+        day = dt.date.fromisoformat(as_of_date) if as_of_date else None
+        _, dbt_vars = orchestrate.resolve_vars(day, orchestrate.parse_vars(vars_text))
+    except ValueError as exc:
+        _fail(str(exc), "give a YAML mapping, e.g. --vars '{as_of_date: 2026-09-30}'")
     args = ["build"] + (["--full-refresh"] if full_refresh else [])
     click.echo(f"dbt build on {wh.describe()}")
     try:
-        dbt_runner.run(args, wh, dbt_vars=dbt_vars)
+        dbt_runner.run(args, wh, dbt_vars=dbt_vars or None)
     except dbt_runner.DbtError as exc:
         _fail(str(exc), "read the failing node above; logs/dbt.log has the full output")
     click.echo("dbt build finished: marts are in schema 'marts'.")
-    from customer_health import orchestrate
-
     click.echo(
         "Quarantine: " + orchestrate.quarantine_line(orchestrate.quarantine_counts(wh)) + "."
+    )
+    click.echo(
+        orchestrate.before_account_created_line(orchestrate.before_account_created_counts(wh))
     )
 
 

@@ -259,8 +259,21 @@ TABLES: tuple[Table, ...] = (
             C("contract_id", "text", "Contract identifier.", "K000789"),
             C("account_id", "text", "Account.", "A000123"),
             C("start_date", "date", "Contract start.", "2025-03-01"),
-            C("end_date", "date", "Contract end.", "2026-02-28"),
-            C("renewal_date", "date", "Date the renewal is due.", "2026-03-01"),
+            C(
+                "end_date",
+                "date",
+                "Contract end. Leave empty if the export has none (open-ended contracts).",
+                "2026-02-28",
+                required=False,
+            ),
+            C(
+                "renewal_date",
+                "date",
+                "Date the renewal is due. Leave empty if the export has none: the renewal "
+                "factors are then missing for the contract.",
+                "2026-03-01",
+                required=False,
+            ),
             C("arr_amount", "numeric", "Annual recurring revenue, in currency.", "48000"),
             C("currency", "text", "ISO 4217 code.", "EUR"),
             C("status", "text", "active, renewed, churned or expired.", "active"),
@@ -282,7 +295,13 @@ TABLES: tuple[Table, ...] = (
                 "Date the opportunity closed (or is expected to).",
                 "2026-03-01",
             ),
-            C("amount", "numeric", "Annual amount of the opportunity, in currency.", "36000"),
+            C(
+                "amount",
+                "numeric",
+                "Annual amount of the opportunity, in currency. Leave empty if the CRM has none.",
+                "36000",
+                required=False,
+            ),
             C(
                 "previous_amount",
                 "numeric",
@@ -302,7 +321,14 @@ TABLES: tuple[Table, ...] = (
         (
             C("event_id", "text", "Event identifier.", "E00000001"),
             C("account_id", "text", "Account.", "A000123"),
-            C("user_id", "text", "Product user (pseudonymous).", "U0012345"),
+            C(
+                "user_id",
+                "text",
+                "Product user (pseudonymous). Leave empty if the export is per account only: "
+                "the factors that count users are then missing.",
+                "U0012345",
+                required=False,
+            ),
             C("feature_key", "text", "Feature used; see features.", "reports"),
             C("occurred_at", "timestamp", "When the event happened.", "2026-09-29 10:04:11+00"),
         ),
@@ -318,8 +344,10 @@ TABLES: tuple[Table, ...] = (
             C(
                 "is_key_feature",
                 "boolean",
-                "A key feature: its adoption measures depth of use.",
+                "A key feature: its adoption measures depth of use. Leave empty if no feature "
+                "is marked: the key-feature factor is then missing.",
                 "true",
+                required=False,
             ),
         ),
     ),
@@ -343,7 +371,14 @@ TABLES: tuple[Table, ...] = (
         (
             C("ticket_id", "text", "Ticket identifier.", "T0004567"),
             C("account_id", "text", "Account.", "A000123"),
-            C("requester_id", "text", "Contact who opened the ticket.", "C0001234", required=False),
+            C(
+                "requester_id",
+                "text",
+                "Who opened the ticket: a CRM contact id (crm.contacts.contact_id) or a product "
+                "user id (product.events.user_id); help desks know both.",
+                "C0001234",
+                required=False,
+            ),
             C("priority", "text", "urgent, high, normal or low.", "high"),
             C("status", "text", "new, open, pending, solved or closed.", "solved"),
             C("created_at", "timestamp", "Opened.", "2026-09-01 08:00:00+00"),

@@ -10,7 +10,8 @@ are dates).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+import sys
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import numpy as np
@@ -138,15 +139,33 @@ _COERCE = {
 }
 
 
-def conform(frame: pd.DataFrame, table: contract.Table) -> pd.DataFrame:
+def _stderr(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+def conform(
+    frame: pd.DataFrame, table: contract.Table, note: Callable[[str], None] = _stderr
+) -> pd.DataFrame:
     """A frame with exactly the contract's columns, in order, in loadable types.
 
     Missing columns are filled: ``_is_deleted`` with false, ``_loaded_at`` with the current
-    time, any other with nulls. A column the contract does not know raises ``ValueError``.
+    time, any other with nulls (an optional column may be left out; the source gate reports a
+    required one left empty). Columns the contract does not know are ignored, and ``note`` is
+    told which. A frame without the table's key columns raises ``ValueError``.
     """
-    unknown = [c for c in frame.columns if c not in table.column_names]
+    unknown = [str(c) for c in frame.columns if c not in table.column_names]
+    missing_key = [k for k in table.key if k not in frame.columns]
+    if missing_key:
+        extra = f"; it has column(s) the contract does not know: {', '.join(unknown)}"
+        raise ValueError(
+            f"{table.schema}.{table.name}: the frame has no column(s) {', '.join(missing_key)} "
+            "(the table's key)" + (extra if unknown else "")
+        )
     if unknown:
-        raise ValueError(f"{table.schema}.{table.name} has no column(s) {', '.join(unknown)}")
+        note(
+            f"note: {table.schema}.{table.name}: ignored column(s) not in the source contract: "
+            f"{', '.join(unknown)}"
+        )
     n = len(frame)
     out: dict[str, pd.Series] = {}
     for col in table.all_columns:
@@ -165,10 +184,43 @@ def conform(frame: pd.DataFrame, table: contract.Table) -> pd.DataFrame:
     return pd.DataFrame(out, index=pd.RangeIndex(n))
 
 
-def _load(warehouse: Warehouse, con: Any, key: str, frame: pd.DataFrame, check: bool) -> int:
+def _table_columns(con: Any, t: contract.Table) -> set[str]:
+    cur = con.cursor()
+    cur.execute(
+        "select column_name from information_schema.columns "
+        f"where table_schema = '{t.schema}' and table_name = '{t.name}'"
+    )
+    return {str(row[0]).lower() for row in cur.fetchall()}
+
+
+def _fit_table(frame: pd.DataFrame, t: contract.Table, existing: set[str]) -> pd.DataFrame:
+    """Leave out the optional columns an existing table lacks (created before they were added
+    to the contract), when the frame has no values for them; otherwise say what to add."""
+    absent = [c for c in t.all_columns if c.name not in existing]
+    problems = [c for c in absent if c.required or frame[c.name].notna().any()]
+    if problems:
+        raise ValueError(
+            f"{t.schema}.{t.name} has no column(s) "
+            + ", ".join(f"{c.name} ({c.type})" for c in problems)
+            + ": add them to the table (contract.ddl() gives every column's type), or load "
+            "with replace=True to recreate the raw tables"
+        )
+    return frame.drop(columns=[c.name for c in absent])
+
+
+def _load(
+    warehouse: Warehouse,
+    con: Any,
+    key: str,
+    frame: pd.DataFrame,
+    check: bool,
+    existing: set[str] | None = None,
+) -> int:
     t = _table(key)
     if check:
         frame = conform(frame, t)
+        if existing is not None and not set(t.column_names) <= existing:
+            frame = _fit_table(frame, t, existing)
     elif list(frame.columns) != t.column_names:
         raise ValueError(f"{key}: columns {list(frame.columns)} differ from the contract")
     warehouse.copy_dataframe(con, t.schema, t.name, frame)
@@ -185,7 +237,9 @@ def load_frames(
 
     The raw schemas are (re)created first (see :func:`create_raw_schemas`); tables not in
     ``frames`` stay empty (or, with ``replace=False``, keep their rows). Frames may omit
-    columns and use loose types: see :func:`conform`. Returns rows loaded per table.
+    columns, carry extra ones (ignored, with a note) and use loose types: see :func:`conform`.
+    With ``replace=False``, a table created before an optional column was added to the
+    contract is loaded without it. Returns rows loaded per table.
     """
     for key in frames:
         _table(key)
@@ -193,7 +247,8 @@ def load_frames(
     with warehouse.connect() as con:
         _create(con, warehouse.engine, replace)
         for key, frame in frames.items():
-            counts[key] = _load(warehouse, con, key, frame, check=True)
+            existing = None if replace else _table_columns(con, _table(key))
+            counts[key] = _load(warehouse, con, key, frame, check=True, existing=existing)
     return counts
 
 

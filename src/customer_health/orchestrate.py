@@ -99,6 +99,44 @@ class _Steps:
         self.items.append({"name": name, "status": "skipped", "seconds": 0.0, "detail": reason})
 
 
+def resolve_vars(
+    as_of_date: date | None, dbt_vars: dict[str, Any] | None
+) -> tuple[date | None, dict[str, Any]]:
+    """The as_of_date the gate, dbt and the mart check share, and the vars passed to dbt:
+    ``--as-of-date`` and ``as_of_date`` in ``--vars`` are the same setting (they must agree)."""
+    merged = dict(dbt_vars or {})
+    if merged.get("as_of_date") not in (None, ""):
+        try:
+            from_vars = date.fromisoformat(str(merged["as_of_date"])[:10])
+        except ValueError:
+            raise ValueError(
+                f"as_of_date {merged['as_of_date']!r} in --vars is not a date (YYYY-MM-DD)"
+            ) from None
+        if as_of_date is not None and as_of_date != from_vars:
+            raise ValueError(
+                f"--as-of-date {as_of_date} and as_of_date {from_vars} in --vars disagree"
+            )
+        as_of_date = from_vars
+    if as_of_date is not None:
+        merged["as_of_date"] = as_of_date.isoformat()
+    return as_of_date, merged
+
+
+def parse_vars(text: str | None) -> dict[str, Any]:
+    """``--vars`` as dbt takes it: a YAML (or JSON) mapping, e.g. ``{score_grain: week}``."""
+    if not text:
+        return {}
+    import yaml
+
+    try:
+        value = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ValueError(f"--vars is not valid YAML: {exc}") from None
+    if not isinstance(value, dict):
+        raise ValueError(f"--vars must be a mapping such as '{{score_grain: week}}', not {text!r}")
+    return value
+
+
 def run_pipeline(
     wh: Warehouse,
     *,
@@ -106,8 +144,14 @@ def run_pipeline(
     summary_path: Path,
     docs_dir: Path,
     echo: Callable[..., None] = click.echo,
+    dbt_vars: dict[str, Any] | None = None,
+    mart_bounds_path: Path | None = None,
 ) -> RunResult:
-    """Gate, build, check; write the summary. Never raises: the exit code says what happened."""
+    """Gate, build, check; write the summary. Never raises: the exit code says what happened.
+
+    ``dbt_vars`` go to dbt as ``--vars`` (their ``as_of_date``, or ``as_of_date``, is the date
+    the gate and the mart check use too); ``mart_bounds_path`` configures the distribution
+    checks (see :func:`quality.mart_bounds`)."""
     summary_path = summary_path.resolve()
     docs_dir = docs_dir.resolve()
     started_at = datetime.now(UTC)
@@ -115,6 +159,13 @@ def run_pipeline(
     steps = _Steps(echo, total=3)
     suites: list[dict[str, Any]] = []
     warnings: list[str] = []
+    notes: list[str] = []
+    try:
+        as_of_date, dbt_vars = resolve_vars(as_of_date, dbt_vars)
+        bounds = quality.mart_bounds(mart_bounds_path)
+        vars_problem = None
+    except ValueError as exc:
+        bounds, vars_problem = {}, str(exc)
     summary: dict[str, Any] = {
         "status": None,
         "exit_code": None,
@@ -131,9 +182,12 @@ def run_pipeline(
         "suites": suites,
         "drift": {"status": "skipped", "reason": "the marts were not checked"},
         "warnings": warnings,
+        "notes": notes,
+        "dbt_vars": dbt_vars,
         "data_docs": str(docs_dir / "index.html"),
         "summary": str(summary_path),
         "thresholds": quality.THRESHOLDS,
+        "mart_bounds": bounds,
     }
     data_docs: Path | None = None
     echo(f"customer-health run on {wh.describe()}")
@@ -154,6 +208,12 @@ def run_pipeline(
         _print_end(echo, code, message, next_step, summary_path, data_docs, warnings)
         return RunResult(code, summary, summary_path, data_docs, warnings)
 
+    if vars_problem:
+        return done(
+            EXIT_CANNOT_START,
+            vars_problem,
+            "fix the option (docs/operations.md, 'Run it'); nothing was changed",
+        )
     problem = _cannot_start(wh)
     if problem:
         return done(EXIT_CANNOT_START, problem[0], problem[1])
@@ -172,6 +232,8 @@ def run_pipeline(
             gate = quality.validate_sources(wh, project, as_of_date)
             summary["as_of_date"] = gate.as_of_date.isoformat() if gate.as_of_date else None
             suites.extend(s.to_dict() for s in gate.suites)
+            notes.extend(n["message"] for n in gate.notes)
+            warnings.extend(quality.describe_failure(w) for w in gate.warnings)
             data_docs = project.build_docs()
             if not gate.success:
                 failed = [s.suite for s in gate.suites if not s.success]
@@ -191,14 +253,16 @@ def run_pipeline(
             steps.finish(
                 "passed",
                 f"{len(gate.suites)} suites, {sum(s.evaluated for s in gate.suites)} "
-                f"expectations, as_of_date {summary['as_of_date']}",
+                f"expectations, as_of_date {summary['as_of_date']}"
+                + (f", {len(gate.warnings)} warning(s)" if gate.warnings else ""),
             )
+            for note in notes:
+                echo(f"      note: {note}")
 
             # ---------------------------------------------------------------- 2. dbt
             steps.start("dbt_build", "dbt build (seeds, models, snapshots, tests)")
-            dbt_vars = {"as_of_date": as_of_date.isoformat()} if as_of_date else None
             try:
-                dbt_runner.run(["build"], wh, dbt_vars=dbt_vars, quiet=True)
+                dbt_runner.run(["build"], wh, dbt_vars=dbt_vars or None, quiet=True)
             except dbt_runner.DbtError as exc:
                 steps.finish("failed")
                 echo(click.style(str(exc), fg="red"), err=True)
@@ -211,17 +275,21 @@ def run_pipeline(
                     "fix and run again.",
                 )
             summary["quarantine"] = quarantine_counts(wh)
+            summary["before_account_created"] = before_account_created_counts(wh)
             steps.finish("passed", quarantine_line(summary["quarantine"]))
+            echo(f"      {before_account_created_line(summary['before_account_created'])}")
 
             # ---------------------------------------------------------------- 3. marts
             steps.start("mart_check", "Mart check: distributions, coverage, tier drift (GX)")
             record_path = tiers_record_path(summary_path)
             previous, drift_note = _previous_tiers(record_path, wh)
-            marts = quality.validate_marts(wh, project, previous)
+            marts = quality.validate_marts(wh, project, previous, bounds)
             suites.extend(s.to_dict() for s in marts.suites)
             data_docs = project.build_docs()
             summary["score_date"] = _score_date(wh)
             summary["drift"] = _drift(marts, previous, drift_note, record_path)
+            distribution = _distribution_warnings(marts)
+            warnings.extend(distribution)
             if summary["drift"]["status"] == "warning":
                 warnings.append(summary["drift"]["message"])
             if not marts.success:
@@ -233,12 +301,15 @@ def run_pipeline(
                     f"mart check failed ({', '.join(failed)}): the marts were rebuilt but "
                     "look wrong; do not publish them",
                     "compare with the previous run (Data Docs), check recent changes to "
-                    "seeds/ and models/, and run again; the previous run's tiers record "
-                    "was kept.",
+                    "seeds/ and models/, and run again; if a configured bound "
+                    f"(${quality.MART_BOUNDS_ENV} or --mart-bounds) no longer fits the book, "
+                    "change it. The previous run's tiers record was kept.",
                 )
+            mart_warnings = len(distribution) + (summary["drift"]["status"] == "warning")
             steps.finish(
                 "passed",
-                f"{len(marts.suites)} suites" + (", 1 warning (tier drift)" if warnings else ""),
+                f"{len(marts.suites)} suites"
+                + (f", {mart_warnings} warning(s)" if mart_warnings else ""),
             )
             record_path.write_text(
                 json.dumps(
@@ -380,6 +451,51 @@ def _drift(
     return out
 
 
+def _distribution_warnings(marts: quality.PhaseResult) -> list[str]:
+    """The distribution checks that were outside their (unconfigured) bounds, as warnings."""
+    out = []
+    for suite in marts.suites:
+        if suite.suite == "mart.tier_drift":
+            continue
+        for w in suite.warnings:
+            out.append(
+                f"{suite.suite} [{w.get('column')}]: {quality.describe_failure(w)} (a default "
+                f"bound, so a warning: configure it in ${quality.MART_BOUNDS_ENV} or "
+                "--mart-bounds to make it fail the run; docs/operations.md)"
+            )
+    return out
+
+
+#: The staged activity that can predate an account (a trial, a pilot): model -> date column.
+BEFORE_ACCOUNT_CREATED = {
+    "product.events": "staging.stg_product__events",
+    "support.tickets": "staging.stg_support__tickets",
+    "crm.activities": "staging.stg_crm__activities",
+}
+
+
+def before_account_created_counts(wh: Warehouse) -> dict[str, int]:
+    """Staged rows dated before their account's created_date, per raw table (kept, flagged
+    is_before_account_created; docs/bad_input.md)."""
+    parts = " union all ".join(
+        f"select '{tid}' as raw_table, count(*) as n from {model} where is_before_account_created"
+        for tid, model in BEFORE_ACCOUNT_CREATED.items()
+    )
+    frame = wh.query_df(parts)
+    return {str(r.raw_table): int(r.n) for r in frame.itertuples(index=False)}
+
+
+def before_account_created_line(counts: dict[str, int]) -> str:
+    total = sum(counts.values())
+    if not total:
+        return "Activity before account creation: none."
+    parts = ", ".join(f"{table} {n:,}" for table, n in counts.items() if n)
+    return (
+        f"Activity before account creation (trials, pilots): {total:,} rows kept and flagged "
+        f"is_before_account_created ({parts})."
+    )
+
+
 def quarantine_counts(wh: Warehouse) -> dict[str, Any]:
     """Where the raw rows went (quarantine_reconciliation) and the quarantine by reason."""
     tables = wh.query_df(
@@ -427,24 +543,7 @@ def _print_failures(echo: Callable[..., None], failures: list[dict[str, Any]]) -
         if failure.get("column"):
             where += f" [{failure['column']}]"
         what = failure.get("expectation", "")
-        if failure.get("missing_columns"):
-            detail = f"missing columns: {', '.join(failure['missing_columns'])}"
-        elif failure.get("error"):
-            detail = failure["error"]
-        elif "unexpected_count" in failure:
-            detail = (
-                f"{failure['unexpected_count']} unexpected "
-                f"({failure.get('unexpected_percent') or 0:.2f}%)"
-            )
-            sample = failure.get("unexpected_keys") or failure.get("unexpected_sample")
-            if sample:
-                detail += f", e.g. {json.dumps(quality.jsonable(sample[:3]))}"
-        else:
-            observed = quality.jsonable(failure.get("observed_value"))
-            bounds = {
-                k: v for k, v in (failure.get("kwargs") or {}).items() if k.endswith("_value")
-            }
-            detail = f"observed {json.dumps(observed)}, expected {json.dumps(bounds)}"
+        detail = quality.describe_failure(failure)
         echo(click.style(f"      x {where}: {what}: {detail}", fg="red"), err=True)
         if failure.get("next"):
             echo(f"        next: {failure['next']}", err=True)
@@ -498,11 +597,27 @@ def _print_end(
     default=None,
     help="Great Expectations Data Docs site (default: reports/data_docs in the project).",
 )
+@click.option(
+    "--vars",
+    "vars_text",
+    default=None,
+    help="dbt vars as a YAML/JSON mapping, passed to dbt as dbt does, e.g. "
+    "'{score_grain: week, as_of_date: 2026-09-30}'. Its as_of_date is the gate's too.",
+)
+@click.option(
+    "--mart-bounds",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="YAML file of distribution bounds that fail the mart check when broken (default: "
+    f"${quality.MART_BOUNDS_ENV}; unset, the distribution checks only warn).",
+)
 def run_command(
     target: str | None,
     as_of_date: datetime | None,
     summary_path: Path | None,
     docs_dir: Path | None,
+    vars_text: str | None,
+    mart_bounds: Path | None,
 ) -> None:
     """Validate the sources, dbt build, check the marts, write a JSON summary.
 
@@ -511,6 +626,7 @@ def run_command(
     """
     try:
         wh = Warehouse.from_env(target)
+        dbt_vars = parse_vars(vars_text)
     except ValueError as exc:
         click.secho(f"error: {exc}", fg="red", err=True)
         sys.exit(EXIT_CANNOT_START)
@@ -520,5 +636,7 @@ def run_command(
         as_of_date=as_of_date.date() if as_of_date else None,
         summary_path=summary_path or reports / "run_summary.json",
         docs_dir=docs_dir or reports / "data_docs",
+        dbt_vars=dbt_vars,
+        mart_bounds_path=mart_bounds,
     )
     sys.exit(result.exit_code)

@@ -21,6 +21,7 @@ Every threshold is in :data:`THRESHOLDS`. ``docs/operations.md`` explains each s
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import re
@@ -61,12 +62,19 @@ THRESHOLDS: dict[str, Any] = {
         "billing.invoices": 35,
         "billing.payments": 35,
     },
+    # The other direction, for the same tables: a load this many days or more after as_of_date
+    # (an old export loaded today, or an as_of_date set far in the past) is a WARNING with the
+    # gap in days, never a failure.
+    "load_after_as_of_max_days": 30,
     # Events per day over the last 7 days divided by events per day over the 28 days before.
     "event_volume_ratio": (0.3, 3.0),
     # On DuckDB, tables with more rows than this are validated on a sample of this many rows
     # (product.events also has an exact daily rollup).
     "sample_rows": 200_000,
     # ---- mart check (after dbt build) ---------------------------------------------------
+    # The four bounds below are expectations about a distribution, set to what the demo book
+    # produces: another book may rightly fall outside them. They WARN unless the user
+    # configures them (DISTRIBUTION_CHECKS, mart_bounds()); a configured bound fails the run.
     # Share of live accounts in each health_tier of marts.mart_account_health: (min, max).
     "tier_share": {
         "healthy": (0.2, 0.98),
@@ -163,9 +171,23 @@ REFERENCES: tuple[tuple[str, str, str, str], ...] = tuple(
 #: an aggregate rollup instead of row by row: they can hold millions of rows.
 ROLLED_UP = {"product.events"}
 
-#: Tables that must hold at least one row: without them there is no book to score. The others
-#: may be empty (a company with no disputes or no CSM sentiment yet).
-REQUIRED_TABLES = {"crm.accounts", "product.events", "billing.subscriptions"}
+#: Tables that must hold at least one row: without accounts there is no book to score. The
+#: others may be empty (no disputes, no CSM sentiment, an export without billing): the gate
+#: notes it, and the factors of the family that reads the table are missing (their weight is
+#: redistributed), never scored as zero.
+REQUIRED_TABLES = {"crm.accounts"}
+
+#: The mart checks that encode expectations about a distribution (THRESHOLDS keys). Unless the
+#: user configures them (mart_bounds()), they warn instead of failing the run.
+DISTRIBUTION_CHECKS = (
+    "tier_share",
+    "health_score_mean",
+    "health_score_stdev_min",
+    "data_completeness_mean_min",
+)
+
+#: A YAML (or JSON) file of configured mart bounds: see mart_bounds() and docs/operations.md.
+MART_BOUNDS_ENV = "CUSTOMER_HEALTH_MART_BOUNDS"
 
 SITE_NAME = "customer_health"
 PG_URL_ENV = "CUSTOMER_HEALTH_GX_PG_URL"
@@ -189,6 +211,8 @@ class SuiteResult:
     failures: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[dict[str, Any]] = field(default_factory=list)
     observed: dict[str, Any] = field(default_factory=dict)
+    #: information, never a failure: an absent optional column, an empty optional table
+    notes: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return jsonable(
@@ -202,6 +226,7 @@ class SuiteResult:
                 "failed_expectations": len(self.failures),
                 "failures": self.failures,
                 "warnings": self.warnings,
+                **({"notes": self.notes} if self.notes else {}),
                 **({"observed": self.observed} if self.observed else {}),
             }
         )
@@ -224,6 +249,10 @@ class PhaseResult:
     @property
     def warnings(self) -> list[dict[str, Any]]:
         return [w for s in self.suites for w in s.warnings]
+
+    @property
+    def notes(self) -> list[dict[str, Any]]:
+        return [n for s in self.suites for n in s.notes]
 
     def suite(self, name: str) -> SuiteResult:
         for s in self.suites:
@@ -447,8 +476,9 @@ def _get_batch_definition(asset: Any, add: Any) -> Any:
 HINTS: dict[str, str] = {
     "table_exists": "create the table (contract.ddl() gives the statement) or point the "
     "source's `<source>_schema` var at the schema that holds it",
-    "expect_table_columns_to_match_set": "add the missing column to the raw table or to the "
-    "view that maps your connector onto the contract; an optional column may be all null",
+    "expect_table_columns_to_match_set": "add the missing required column to the raw table or "
+    "to the view that maps your connector onto the contract (docs/source_contract.md gives its "
+    "type); optional columns may be left out or all null",
     "expect_table_row_count_to_be_between": "the table is empty: check that the connector "
     "ran and that the `<source>_schema` var points at the right schema",
     "expect_column_values_to_not_be_null": "fill in the column for these keys; a few such "
@@ -533,6 +563,66 @@ def _exception_messages(exception_info: Any) -> list[str]:
         infos = [v for v in exception_info.values() if isinstance(v, dict)]
     messages = [str(i.get("exception_message")) for i in infos if i.get("raised_exception")]
     return sorted(set(messages))
+
+
+def _number(value: Any) -> str:
+    value = jsonable(value)
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return json.dumps(value)
+
+
+def rule_text(failure: dict[str, Any]) -> str:
+    """The rule an expectation checks, with its bounds: "expected between 0.0 and 0.7"."""
+    kwargs = failure.get("kwargs") or {}
+    low, high = kwargs.get("min_value"), kwargs.get("max_value")
+    if "column_A" in kwargs:
+        text = f"expected {kwargs['column_A']} >= {kwargs['column_B']}"
+    elif low is not None and high is not None:
+        text = f"expected between {_number(low)} and {_number(high)}"
+    elif low is not None:
+        text = f"expected at least {_number(low)}"
+    elif high is not None:
+        text = f"expected at most {_number(high)}"
+    elif "value_set" in kwargs:
+        text = f"expected one of {json.dumps(jsonable(kwargs['value_set']))}"
+    elif "regex" in kwargs:
+        text = "expected an accepted value (see ENUMS in quality.py)"
+    elif failure.get("expectation") == "expect_column_values_to_not_be_null":
+        text = "expected filled in"
+    elif "column_list" in kwargs:
+        text = "expected unique"
+    else:
+        text = "expected " + failure.get("expectation", "").removeprefix("expect_")
+    if kwargs.get("mostly") is not None and kwargs["mostly"] < 1:
+        text += f" for at least {kwargs['mostly']:.0%} of rows"
+    return text
+
+
+def describe_failure(failure: dict[str, Any]) -> str:
+    """One line for a failed (or warned) expectation: what was observed, next to the rule."""
+    if failure.get("message"):
+        return str(failure["message"])
+    if failure.get("missing_columns"):
+        return f"missing columns: {', '.join(failure['missing_columns'])}"
+    if failure.get("error"):
+        return str(failure["error"])
+    sample = failure.get("unexpected_sample") or []
+    if "unexpected_count" in failure and failure.get("element_count") != 1:
+        observed = (
+            f"{failure['unexpected_count']} unexpected of {failure.get('element_count', '?')} "
+            f"rows ({failure.get('unexpected_percent') or 0:.2f}%)"
+        )
+        keys = failure.get("unexpected_keys") or sample
+        if keys:
+            observed += f", e.g. {json.dumps(jsonable(keys[:3]))}"
+    elif "observed_value" in failure:
+        observed = f"observed {_number(failure['observed_value'])}"
+    elif sample:  # an aggregate frame of one row: the value itself
+        observed = f"observed {_number(sample[0])}"
+    else:
+        observed = "observed nothing (no rows)"
+    return f"{observed}; {rule_text(failure)}"
 
 
 def jsonable(value: Any) -> Any:
@@ -657,20 +747,31 @@ def default_as_of_date(wh: Warehouse, schemas: dict[str, str] | None = None) -> 
 
 
 # --------------------------------------------------------------------------- source gate
-def source_expectations(t: contract.Table, text_columns: frozenset[str] = frozenset()) -> list[Any]:
+def source_expectations(
+    t: contract.Table,
+    text_columns: frozenset[str] = frozenset(),
+    present: frozenset[str] | None = None,
+) -> list[Any]:
     """The per-table source suite, generated from the contract.
 
     Row-level problems that staging quarantines (see docs/bad_input.md) are allowed up to
     ``THRESHOLDS["row_problem_share_max"]`` of the rows; unknown enumeration values, missing
-    columns and an empty required table fail at once. ``text_columns`` are the contract's
-    number and date columns the warehouse holds as text: their ranges are left to staging,
-    which quarantines what does not parse."""
+    required columns and an empty required table fail at once. ``text_columns`` are the
+    contract's number and date columns the warehouse holds as text: their ranges are left to
+    staging, which quarantines what does not parse. ``present`` are the table's columns: an
+    optional column it lacks is not checked (staging reads it as null; the gate notes it)."""
     import great_expectations as gx
 
     E = gx.expectations
     tid = table_id(t)
     rolled = tid in ROLLED_UP
-    exps: list[Any] = [E.ExpectTableColumnsToMatchSet(column_set=t.column_names, exact_match=False)]
+    optional_absent = {
+        c.name
+        for c in t.all_columns
+        if not c.required and present is not None and c.name not in present
+    }
+    required = [c.name for c in t.all_columns if c.required]
+    exps: list[Any] = [E.ExpectTableColumnsToMatchSet(column_set=required, exact_match=False)]
     row_problems = 1 - THRESHOLDS["row_problem_share_max"]
     strict = {*t.key, "_loaded_at"} | ({"account_id"} if "account_id" in t.column_names else set())
     if tid in REQUIRED_TABLES:
@@ -694,7 +795,7 @@ def source_expectations(t: contract.Table, text_columns: frozenset[str] = frozen
             )
         )
     for (enum_table, column), values in ENUMS.items():
-        if enum_table == tid:
+        if enum_table == tid and column not in optional_absent:
             exps.append(E.ExpectColumnValuesToMatchRegex(column=column, regex=_enum_regex(values)))
     for c in t.columns:
         if c.name == "currency":
@@ -704,7 +805,7 @@ def source_expectations(t: contract.Table, text_columns: frozenset[str] = frozen
                 )
             )
     for (range_table, column), (low, high) in RANGES.items():
-        if range_table == tid and column not in text_columns:
+        if range_table == tid and column not in text_columns and column not in optional_absent:
             exps.append(
                 E.ExpectColumnValuesToBeBetween(
                     column=column, min_value=low, max_value=high, mostly=row_problems
@@ -727,6 +828,7 @@ def validate_sources(
     suites: list[SuiteResult] = []
 
     # 1. one suite per raw table
+    row_counts: dict[str, int] = {}
     for t in contract.TABLES:
         rel = _relation(t, schemas)
         name = f"source.{table_id(t)}"
@@ -741,7 +843,10 @@ def validate_sources(
             for c in t.all_columns
             if c.type != "text" and c.name in text_columns.get(rel, set())
         )
-        exps = source_expectations(t, typed_as_text)
+        exps = source_expectations(t, typed_as_text, frozenset(columns[rel]))
+        rows = int(wh.query_df(f"select count(*) as n from {rel}").iloc[0, 0])
+        row_counts[table_id(t)] = rows
+        notes = _table_notes(t, rel, rows, columns[rel])
         if wh.engine == "postgres":
             suites.append(
                 project.validate(
@@ -754,8 +859,8 @@ def validate_sources(
                     index_columns=index,
                 )
             )
+            suites[-1].notes = notes
             continue
-        rows = int(wh.query_df(f"select count(*) as n from {rel}").iloc[0, 0])
         limit = int(THRESHOLDS["sample_rows"])
         if rows > limit:
             frame = wh.query_df(
@@ -770,12 +875,14 @@ def validate_sources(
                 name, SOURCE, exps, relation=rel, frame=frame, batch=batch, index_columns=index
             )
         )
+        suites[-1].notes = notes
 
-    # 2. product.events, exactly, rolled up per day: key rules and volume
+    # 2. product.events, exactly, rolled up per day: key rules and volume (an empty events
+    # table has none: its per-table suite carries the note)
     events = contract.table("product", "events")
     events_rel = _relation(events, schemas)
     needed = {"event_id", "account_id", "occurred_at", "_loaded_at"}
-    if needed <= columns.get(events_rel, set()):
+    if needed <= columns.get(events_rel, set()) and row_counts.get("product.events", 0) > 0:
         daily = wh.query_df(
             f"""
             select
@@ -838,6 +945,62 @@ def validate_sources(
     # 4. freshness
     suites.append(_freshness_suite(wh, project, schemas, columns, as_of))
     return PhaseResult(SOURCE, suites, as_of)
+
+
+def factors_reading(tid: str) -> dict[str, list[str]]:
+    """The factors (by family) whose source or evidence is the raw table ``tid``, from
+    seeds/factor_catalogue.csv: what goes missing when the table is empty."""
+    import csv
+
+    from customer_health import dbt as dbt_runner
+
+    path = dbt_runner.project_dir() / "seeds" / "factor_catalogue.csv"
+    out: dict[str, list[str]] = {}
+    try:
+        with path.open(newline="") as handle:
+            for row in csv.DictReader(handle):
+                if tid in (row.get("source_table"), row.get("evidence_table")):
+                    out.setdefault(row["family"], []).append(row["factor_name"])
+    except OSError:
+        pass
+    return out
+
+
+def _table_notes(t: contract.Table, rel: str, rows: int, present: set[str]) -> list[dict[str, Any]]:
+    """Information about a table, never a failure: optional contract columns it lacks, and
+    that it is empty (when it may be)."""
+    tid = table_id(t)
+    notes: list[dict[str, Any]] = []
+    absent = [c.name for c in t.all_columns if not c.required and c.name not in present]
+    if absent:
+        notes.append(
+            {
+                "table": rel,
+                "column": ", ".join(absent),
+                "severity": "info",
+                "message": f"{rel} has no optional column(s) {', '.join(absent)}: staging reads "
+                "them as null, and the factors that need them are missing",
+            }
+        )
+    if rows == 0 and tid not in REQUIRED_TABLES:
+        families = factors_reading(tid)
+        if families:
+            what = "; ".join(f"{family}: {', '.join(names)}" for family, names in families.items())
+            effect = (
+                f"the {' and '.join(families)} factors that read it will be missing for every "
+                f"account ({what}); their weight goes to the other factors"
+            )
+        else:
+            effect = "no factor reads it directly, so the scores do not change"
+        notes.append(
+            {
+                "table": rel,
+                "column": None,
+                "severity": "info",
+                "message": f"{rel} is empty: {effect}",
+            }
+        )
+    return notes
 
 
 def _volume_suite(
@@ -980,32 +1143,56 @@ def _freshness_suite(
     import great_expectations as gx
 
     rows = []
+    empty = []
+    after_max = float(THRESHOLDS["load_after_as_of_max_days"])
     for tid, max_days in THRESHOLDS["freshness_max_days"].items():
         rel = _relation(contract.table(*tid.split(".")), schemas)
         last = None
-        if "_loaded_at" in columns.get(rel, set()):
-            value = wh.query_df(f"select max(_loaded_at) as last_loaded_at from {rel}").iloc[0, 0]
-            last = None if value is None or pd.isna(value) else pd.Timestamp(value)
-        if last is not None and last.tzinfo is not None:
+        if "_loaded_at" not in columns.get(rel, set()):
+            continue  # the table suite reports the missing table or column
+        value = wh.query_df(f"select max(_loaded_at) as last_loaded_at from {rel}").iloc[0, 0]
+        last = None if value is None or pd.isna(value) else pd.Timestamp(value)
+        if last is None:
+            empty.append(tid)  # no rows (its table suite notes it): nothing to be stale
+            continue
+        if last.tzinfo is not None:
             last = last.tz_convert("UTC")
-        days = float((as_of - last.date()).days) if (last is not None and as_of) else math.nan
+        days = float((as_of - last.date()).days) if as_of else math.nan
         rows.append(
             {
                 "table_name": tid,
-                "last_loaded_at": last.isoformat() if last is not None else None,
+                "last_loaded_at": last.isoformat(),
                 "as_of_date": as_of.isoformat() if as_of else None,
                 "days_since_load": days,
                 "max_days": float(max_days),
+                # both directions: a load long after as_of_date (an old export) only warns
+                "days_loaded_after_as_of": max(-days, 0.0) if not math.isnan(days) else math.nan,
+                "max_days_loaded_after": after_max,
             }
         )
-    frame = pd.DataFrame(rows)
+    frame = pd.DataFrame(
+        rows,
+        columns=[
+            "table_name",
+            "last_loaded_at",
+            "as_of_date",
+            "days_since_load",
+            "max_days",
+            "days_loaded_after_as_of",
+            "max_days_loaded_after",
+        ],
+    )
+    E = gx.expectations
     result = project.validate(
         "source.freshness",
         SOURCE,
         [
-            gx.expectations.ExpectColumnValuesToNotBeNull(column="days_since_load"),
-            gx.expectations.ExpectColumnPairValuesAToBeGreaterThanB(
+            E.ExpectColumnValuesToNotBeNull(column="days_since_load"),
+            E.ExpectColumnPairValuesAToBeGreaterThanB(
                 column_A="max_days", column_B="days_since_load", or_equal=True
+            ),
+            E.ExpectColumnValuesToBeBetween(
+                column="days_loaded_after_as_of", max_value=after_max, severity="warning"
             ),
         ],
         relation="raw _loaded_at vs as_of_date",
@@ -1017,6 +1204,27 @@ def _freshness_suite(
         r.table_name: jsonable(r.days_since_load) for r in frame.itertuples(index=False)
     }
     result.failures = _split_by_key(result.failures, "table_name", "days_since_load", "_loaded_at")
+    result.warnings = [
+        {
+            **w,
+            "message": f"{w['table']} was last loaded {float(w.get('observed_value') or 0):.0f} "
+            "days after "
+            f"as_of_date {as_of} (bound {after_max:.0f}): an old export loaded late, or an "
+            "as_of_date far in the past; the scores describe as_of_date, not the load date",
+        }
+        for w in _split_by_key(
+            result.warnings, "table_name", "days_loaded_after_as_of", "_loaded_at"
+        )
+    ]
+    result.notes = [
+        {
+            "table": tid,
+            "column": "_loaded_at",
+            "severity": "info",
+            "message": f"{tid} is empty: freshness not checked",
+        }
+        for tid in empty
+    ]
     return result
 
 
@@ -1030,25 +1238,99 @@ def current_tiers(wh: Warehouse) -> dict[str, str]:
     return {str(r.account_id): str(r.final_tier) for r in frame.itertuples(index=False)}
 
 
+def mart_bounds(path: Path | str | None = None) -> dict[str, Any]:
+    """The distribution bounds the user configured: a YAML (or JSON) file at ``path``, else at
+    ``$CUSTOMER_HEALTH_MART_BOUNDS``; empty when neither is set. Keys are those of
+    :data:`DISTRIBUTION_CHECKS`, shaped as in :data:`THRESHOLDS`, e.g.::
+
+        tier_share: {at_risk: [0.0, 0.95]}
+        health_score_mean: [20, 90]
+
+    A configured bound fails the run when broken; an unconfigured one only warns."""
+    import yaml
+
+    path = path or os.environ.get(MART_BOUNDS_ENV)
+    if not path:
+        return {}
+    try:
+        loaded = yaml.safe_load(Path(path).read_text()) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise ValueError(f"cannot read the mart bounds file {path}: {exc}") from exc
+    if not isinstance(loaded, dict):
+        raise ValueError(f"the mart bounds file {path} must hold a mapping")
+    unknown = sorted(set(loaded) - set(DISTRIBUTION_CHECKS))
+    if unknown:
+        raise ValueError(
+            f"the mart bounds file {path} has unknown key(s) {', '.join(unknown)}: use "
+            + ", ".join(DISTRIBUTION_CHECKS)
+        )
+    tiers = loaded.get("tier_share") or {}
+    if not isinstance(tiers, dict) or set(tiers) - set(THRESHOLDS["tier_share"]):
+        raise ValueError(
+            f"the mart bounds file {path}: tier_share maps "
+            f"{', '.join(THRESHOLDS['tier_share'])} to [min, max]"
+        )
+    return loaded
+
+
+def _bound(bounds: dict[str, Any], key: str, tier: str | None = None) -> tuple[Any, str]:
+    """A distribution bound and its GX severity: critical when configured, else warning."""
+    if tier is None:
+        if key in bounds:
+            return bounds[key], "critical"
+        return THRESHOLDS[key], "warning"
+    configured = bounds.get(key) or {}
+    if tier in configured:
+        return tuple(configured[tier]), "critical"
+    return THRESHOLDS[key][tier], "warning"
+
+
+def live_accounts_sql(mart_relation: str = "marts.mart_account_health") -> str:
+    """The accounts the mart must score (the coverage check): one row per account live today
+    under the lifecycle (int_lifecycle__accounts, see docs/lifecycle.md), with ``in_mart``."""
+    return f"""
+        select
+            lifecycle.account_id,
+            case when mart.account_id is null then false else true end as in_mart
+        from intermediate.int_lifecycle__accounts as lifecycle
+        left join {mart_relation} as mart on lifecycle.account_id = mart.account_id
+        where lifecycle.is_live_today
+        """
+
+
 def validate_marts(
-    wh: Warehouse, project: GxProject, previous_tiers: dict[str, str] | None = None
+    wh: Warehouse,
+    project: GxProject,
+    previous_tiers: dict[str, str] | None = None,
+    bounds: dict[str, Any] | None = None,
 ) -> PhaseResult:
-    """The post-build check: score distributions, tier shares, coverage, and tier drift."""
+    """The post-build check: score distributions, tier shares, coverage, and tier drift.
+
+    Invariants (at least one row, coverage) fail; the distribution checks warn unless
+    ``bounds`` (see :func:`mart_bounds`) configures them; drift always only warns."""
     import great_expectations as gx
 
     E = gx.expectations
+    bounds = bounds or {}
     suites: list[SuiteResult] = []
-    mean_low, mean_high = THRESHOLDS["health_score_mean"]
+    (mean_low, mean_high), mean_severity = _bound(bounds, "health_score_mean")
+    stdev_min, stdev_severity = _bound(bounds, "health_score_stdev_min")
+    completeness_min, completeness_severity = _bound(bounds, "data_completeness_mean_min")
     exps = [
         E.ExpectTableRowCountToBeBetween(min_value=1),
         E.ExpectColumnMeanToBeBetween(
-            column="health_score", min_value=mean_low, max_value=mean_high
+            column="health_score",
+            min_value=mean_low,
+            max_value=mean_high,
+            severity=mean_severity,
         ),
         E.ExpectColumnStdevToBeBetween(
-            column="health_score", min_value=THRESHOLDS["health_score_stdev_min"]
+            column="health_score", min_value=stdev_min, severity=stdev_severity
         ),
         E.ExpectColumnMeanToBeBetween(
-            column="data_completeness", min_value=THRESHOLDS["data_completeness_mean_min"]
+            column="data_completeness",
+            min_value=completeness_min,
+            severity=completeness_severity,
         ),
     ]
     if wh.engine == "postgres":
@@ -1087,15 +1369,16 @@ def validate_marts(
     tier_frame = pd.DataFrame(
         {f"share_{tier}": [share_of.get(tier, 0.0)] for tier in THRESHOLDS["tier_share"]}
     )
+    tier_bounds = {tier: _bound(bounds, "tier_share", tier) for tier in THRESHOLDS["tier_share"]}
     suites.append(
         project.validate(
             "mart.tier_shares",
             MART,
             [
                 E.ExpectColumnValuesToBeBetween(
-                    column=f"share_{tier}", min_value=low, max_value=high
+                    column=f"share_{tier}", min_value=low, max_value=high, severity=severity
                 )
-                for tier, (low, high) in THRESHOLDS["tier_share"].items()
+                for tier, ((low, high), severity) in tier_bounds.items()
             ],
             relation=MART_RELATION,
             frame=tier_frame,
@@ -1105,16 +1388,7 @@ def validate_marts(
     suites[-1].observed = {k: round(float(v), 4) for k, v in tier_frame.iloc[0].items()}
 
     # coverage: every live staged account is in the mart
-    coverage = wh.query_df(
-        f"""
-        select
-            lifecycle.account_id,
-            case when mart.account_id is null then false else true end as in_mart
-        from intermediate.int_lifecycle__accounts as lifecycle
-        left join {MART_RELATION} as mart on lifecycle.account_id = mart.account_id
-        where lifecycle.is_live_today
-        """
-    )
+    coverage = wh.query_df(live_accounts_sql(MART_RELATION))
     coverage["in_mart"] = coverage["in_mart"].astype(bool)
     suites.append(
         project.validate(

@@ -13,7 +13,8 @@ renamed as (
         occurred_at,
         is_deleted,
         loaded_at,
-        source_versions
+        source_versions,
+        account_created_date
     from {{ ref('base_crm__activities') }}
     where quarantine_reason is null
 
@@ -32,6 +33,9 @@ final as (
         outcome,
         -- dates
         occurred_at,
+        -- flags
+        -- a trial or pilot before the account became a customer: kept, flagged
+        cast(occurred_at as date) < account_created_date as is_before_account_created,
         -- housekeeping
         is_deleted,
         loaded_at,

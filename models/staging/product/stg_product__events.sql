@@ -12,7 +12,8 @@ renamed as (
         occurred_at,
         is_deleted,
         loaded_at,
-        source_versions
+        source_versions,
+        account_created_date
     from {{ ref('base_product__events') }}
     where quarantine_reason is null
 
@@ -30,6 +31,9 @@ final as (
         -- dates
         occurred_at,
         cast(occurred_at as date) as event_date,
+        -- flags
+        -- a trial or pilot before the account became a customer: kept, flagged
+        cast(occurred_at as date) < account_created_date as is_before_account_created,
         -- housekeeping
         is_deleted,
         loaded_at,

@@ -18,7 +18,8 @@ renamed as (
         solved_at,
         is_deleted,
         loaded_at,
-        source_versions
+        source_versions,
+        account_created_date
     from {{ ref('base_support__tickets') }}
     where quarantine_reason is null
 
@@ -43,6 +44,9 @@ final as (
         created_at,
         first_response_at,
         solved_at,
+        -- flags
+        -- a trial or pilot before the account became a customer: kept, flagged
+        cast(created_at as date) < account_created_date as is_before_account_created,
         -- housekeeping
         is_deleted,
         loaded_at,

@@ -2,6 +2,7 @@
 -- when it is staged). stg_billing__disputes keeps the rows without a reason; `quarantine` lists
 -- the others with their reason and detail.
 {%- set source_relation = source('billing', 'disputes') %}
+{%- set raw_columns = contract_columns(source_relation, 'billing', 'disputes') %}
 {%- set text_columns = text_columns_of(source_relation) %}
 
 with
@@ -9,9 +10,9 @@ with
 source as (
 
     select
-        *,
+        {{ select_contract_columns(raw_columns) }},
         {{ record_key('dispute_id') }} as record_key,
-        {{ content_hash(source_relation) }} as content_hash
+        {{ content_hash(raw_columns) }} as content_hash
     from {{ source_relation }}
 
 ),
@@ -54,9 +55,14 @@ renamed as (
 {%- set checks = key_checks('dispute_id')
     + unparseable_checks()
     + account_checks()
+    + required_checks(['invoice_id', 'dispute_type', 'status', ('amount_local', 'amount'), 'opened_at'])
+    + reference_checks('invoice_id', 'billing.invoices')
     + timestamp_checks('opened_at')
     + amount_checks('amount_local', 'amount')
     + currency_checks()
     + deleted_account_checks('opened_at') %}
 
-{{ quarantine_checked('renamed', checks, accounts=true, currencies=true) }}
+{{ quarantine_checked(
+    'renamed', checks, accounts=true, currencies=true,
+    references=[('invoice_id', 'stg_billing__invoices', 'invoice_id')]
+) }}

@@ -2,6 +2,7 @@
 -- when it is staged). stg_billing__invoices keeps the rows without a reason; `quarantine` lists
 -- the others with their reason and detail.
 {%- set source_relation = source('billing', 'invoices') %}
+{%- set raw_columns = contract_columns(source_relation, 'billing', 'invoices') %}
 {%- set text_columns = text_columns_of(source_relation) %}
 
 with
@@ -9,9 +10,9 @@ with
 source as (
 
     select
-        *,
+        {{ select_contract_columns(raw_columns) }},
         {{ record_key('invoice_id') }} as record_key,
-        {{ content_hash(source_relation) }} as content_hash
+        {{ content_hash(raw_columns) }} as content_hash
     from {{ source_relation }}
 
 ),
@@ -57,6 +58,7 @@ renamed as (
 {%- set checks = key_checks('invoice_id')
     + unparseable_checks()
     + account_checks()
+    + required_checks(['status', ('amount_local', 'amount'), 'issued_date', 'due_date'])
     + timestamp_checks('issued_date')
     + amount_checks('amount_local', 'amount')
     + currency_checks()

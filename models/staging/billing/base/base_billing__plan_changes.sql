@@ -2,6 +2,7 @@
 -- (null when it is staged). stg_billing__plan_changes keeps the rows without a reason;
 -- `quarantine` lists the others with their reason and detail.
 {%- set source_relation = source('billing', 'plan_changes') %}
+{%- set raw_columns = contract_columns(source_relation, 'billing', 'plan_changes') %}
 {%- set text_columns = text_columns_of(source_relation) %}
 
 with
@@ -9,9 +10,9 @@ with
 source as (
 
     select
-        *,
+        {{ select_contract_columns(raw_columns) }},
         {{ record_key('change_id') }} as record_key,
-        {{ content_hash(source_relation) }} as content_hash
+        {{ content_hash(raw_columns) }} as content_hash
     from {{ source_relation }}
 
 ),
@@ -59,10 +60,18 @@ renamed as (
 {%- set checks = key_checks('change_id')
     + unparseable_checks()
     + account_checks()
+    + required_checks([
+        'subscription_id', 'change_type', 'seats_before', 'seats_after',
+        ('mrr_before_local', 'mrr_before'), ('mrr_after_local', 'mrr_after'), 'changed_at',
+    ])
+    + reference_checks('subscription_id', 'billing.subscriptions')
     + timestamp_checks('changed_at')
     + amount_checks('mrr_before_local', 'mrr_before')
     + amount_checks('mrr_after_local', 'mrr_after')
     + currency_checks()
     + deleted_account_checks('changed_at') %}
 
-{{ quarantine_checked('renamed', checks, accounts=true, currencies=true) }}
+{{ quarantine_checked(
+    'renamed', checks, accounts=true, currencies=true,
+    references=[('subscription_id', 'stg_billing__subscriptions', 'subscription_id')]
+) }}

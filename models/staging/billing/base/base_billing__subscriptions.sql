@@ -2,6 +2,7 @@
 -- (null when it is staged). stg_billing__subscriptions keeps the rows without a reason;
 -- `quarantine` lists the others with their reason and detail.
 {%- set source_relation = source('billing', 'subscriptions') %}
+{%- set raw_columns = contract_columns(source_relation, 'billing', 'subscriptions') %}
 {%- set text_columns = text_columns_of(source_relation) %}
 
 with
@@ -9,9 +10,9 @@ with
 source as (
 
     select
-        *,
+        {{ select_contract_columns(raw_columns) }},
         {{ record_key('subscription_id') }} as record_key,
-        {{ content_hash(source_relation) }} as content_hash
+        {{ content_hash(raw_columns) }} as content_hash
     from {{ source_relation }}
 
 ),
@@ -61,6 +62,7 @@ renamed as (
 {%- set checks = key_checks('subscription_id')
     + unparseable_checks()
     + account_checks()
+    + required_checks(['plan', ('status_cleaned', 'status'), 'seats', ('mrr_local', 'mrr_amount'), 'started_at'])
     + timestamp_checks('started_at', after_load=false)
     + amount_checks('mrr_local', 'mrr_amount')
     + currency_checks() %}

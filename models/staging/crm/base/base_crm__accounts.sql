@@ -2,6 +2,7 @@
 -- it is staged). stg_crm__accounts keeps the rows without a reason; `quarantine` lists the others
 -- with their reason and detail.
 {%- set source_relation = source('crm', 'accounts') %}
+{%- set raw_columns = contract_columns(source_relation, 'crm', 'accounts') %}
 {%- set text_columns = text_columns_of(source_relation) %}
 
 with
@@ -9,9 +10,9 @@ with
 source as (
 
     select
-        *,
+        {{ select_contract_columns(raw_columns) }},
         {{ record_key('account_id') }} as record_key,
-        {{ content_hash(source_relation) }} as content_hash
+        {{ content_hash(raw_columns) }} as content_hash
     from {{ source_relation }}
 
 ),
@@ -78,6 +79,7 @@ normalised as (
 
 {%- set checks = key_checks('account_id')
     + unparseable_checks()
+    + required_checks(['account_name', 'segment', 'created_date'])
     + timestamp_checks('created_date', after_load=false) %}
 
 {{ quarantine_checked('normalised', checks) }}

@@ -2,6 +2,7 @@
 -- when it is staged). stg_crm__activities keeps the rows without a reason; `quarantine` lists the
 -- others with their reason and detail.
 {%- set source_relation = source('crm', 'activities') %}
+{%- set raw_columns = contract_columns(source_relation, 'crm', 'activities') %}
 {%- set text_columns = text_columns_of(source_relation) %}
 
 with
@@ -9,9 +10,9 @@ with
 source as (
 
     select
-        *,
+        {{ select_contract_columns(raw_columns) }},
         {{ record_key('activity_id') }} as record_key,
-        {{ content_hash(source_relation) }} as content_hash
+        {{ content_hash(raw_columns) }} as content_hash
     from {{ source_relation }}
 
 ),
@@ -51,6 +52,7 @@ renamed as (
 {%- set checks = key_checks('activity_id')
     + unparseable_checks()
     + account_checks()
+    + required_checks(['activity_type', 'outcome', 'occurred_at'])
     + timestamp_checks('occurred_at')
     + deleted_account_checks('occurred_at') %}
 

@@ -2,6 +2,7 @@
 -- it is staged). stg_crm__contacts keeps the rows without a reason; `quarantine` lists the others
 -- with their reason and detail.
 {%- set source_relation = source('crm', 'contacts') %}
+{%- set raw_columns = contract_columns(source_relation, 'crm', 'contacts') %}
 {%- set text_columns = text_columns_of(source_relation) %}
 {#- PII: email and phone are normalised and hashed here (salted with var('pii_salt')); no
     model passes the values on. #}
@@ -13,9 +14,9 @@ with
 source as (
 
     select
-        *,
+        {{ select_contract_columns(raw_columns) }},
         {{ record_key('contact_id') }} as record_key,
-        {{ content_hash(source_relation) }} as content_hash
+        {{ content_hash(raw_columns) }} as content_hash
     from {{ source_relation }}
 
 ),
@@ -62,6 +63,7 @@ renamed as (
 {%- set checks = key_checks('contact_id')
     + unparseable_checks()
     + account_checks()
+    + required_checks(['role', ('active_from_date', 'active_from')])
     + timestamp_checks('active_from_date', after_load=false) %}
 
 {{ quarantine_checked('renamed', checks, accounts=true) }}

@@ -2,6 +2,7 @@
 -- it is staged). stg_crm__contracts keeps the rows without a reason; `quarantine` lists the others
 -- with their reason and detail.
 {%- set source_relation = source('crm', 'contracts') %}
+{%- set raw_columns = contract_columns(source_relation, 'crm', 'contracts') %}
 {%- set text_columns = text_columns_of(source_relation) %}
 
 with
@@ -9,9 +10,9 @@ with
 source as (
 
     select
-        *,
+        {{ select_contract_columns(raw_columns) }},
         {{ record_key('contract_id') }} as record_key,
-        {{ content_hash(source_relation) }} as content_hash
+        {{ content_hash(raw_columns) }} as content_hash
     from {{ source_relation }}
 
 ),
@@ -57,6 +58,7 @@ renamed as (
 {%- set checks = key_checks('contract_id')
     + unparseable_checks()
     + account_checks()
+    + required_checks(['status', ('arr_local', 'arr_amount'), 'start_date'])
     + timestamp_checks('start_date', after_load=false)
     + amount_checks('arr_local', 'arr_amount')
     + currency_checks() %}

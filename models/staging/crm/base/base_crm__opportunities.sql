@@ -2,6 +2,7 @@
 -- when it is staged). stg_crm__opportunities keeps the rows without a reason; `quarantine` lists
 -- the others with their reason and detail.
 {%- set source_relation = source('crm', 'opportunities') %}
+{%- set raw_columns = contract_columns(source_relation, 'crm', 'opportunities') %}
 {%- set text_columns = text_columns_of(source_relation) %}
 
 with
@@ -9,9 +10,9 @@ with
 source as (
 
     select
-        *,
+        {{ select_contract_columns(raw_columns) }},
         {{ record_key('opportunity_id') }} as record_key,
-        {{ content_hash(source_relation) }} as content_hash
+        {{ content_hash(raw_columns) }} as content_hash
     from {{ source_relation }}
 
 ),
@@ -58,6 +59,7 @@ renamed as (
 {%- set checks = key_checks('opportunity_id')
     + unparseable_checks()
     + account_checks()
+    + required_checks(['opportunity_type', 'stage', 'close_date'])
     + timestamp_checks('close_date', after_load=false)
     + amount_checks('amount_local', 'amount')
     + amount_checks('previous_amount_local', 'previous_amount')

@@ -2,6 +2,7 @@
 -- it is staged). stg_crm__sentiment keeps the rows without a reason; `quarantine` lists the others
 -- with their reason and detail.
 {%- set source_relation = source('crm', 'sentiment') %}
+{%- set raw_columns = contract_columns(source_relation, 'crm', 'sentiment') %}
 {%- set text_columns = text_columns_of(source_relation) %}
 
 with
@@ -9,9 +10,9 @@ with
 source as (
 
     select
-        *,
+        {{ select_contract_columns(raw_columns) }},
         {{ record_key('sentiment_id') }} as record_key,
-        {{ content_hash(source_relation) }} as content_hash
+        {{ content_hash(raw_columns) }} as content_hash
     from {{ source_relation }}
 
 ),
@@ -60,6 +61,7 @@ renamed as (
 {%- set checks = key_checks('sentiment_id')
     + unparseable_checks()
     + account_checks()
+    + required_checks(['recorded_at'])
     + timestamp_checks('recorded_at')
     + range_check('sentiment_score_given', 1, 5)
     + deleted_account_checks('recorded_at') %}

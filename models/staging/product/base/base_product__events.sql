@@ -2,6 +2,7 @@
 -- when it is staged). stg_product__events keeps the rows without a reason; `quarantine` lists the
 -- others with their reason and detail.
 {%- set source_relation = source('product', 'events') %}
+{%- set raw_columns = contract_columns(source_relation, 'product', 'events') %}
 {%- set text_columns = text_columns_of(source_relation) %}
 
 with
@@ -9,9 +10,9 @@ with
 source as (
 
     select
-        *,
+        {{ select_contract_columns(raw_columns) }},
         {{ record_key('event_id') }} as record_key,
-        {{ content_hash(source_relation) }} as content_hash
+        {{ content_hash(raw_columns) }} as content_hash
     from {{ source_relation }}
 
 ),
@@ -49,6 +50,7 @@ renamed as (
 {%- set checks = key_checks('event_id')
     + unparseable_checks()
     + account_checks()
+    + required_checks(['feature_key', 'occurred_at'])
     + timestamp_checks('occurred_at')
     + deleted_account_checks('occurred_at') %}
 

@@ -2,6 +2,7 @@
 -- when it is staged). stg_product__features keeps the rows without a reason; `quarantine` lists
 -- the others with their reason and detail.
 {%- set source_relation = source('product', 'features') %}
+{%- set raw_columns = contract_columns(source_relation, 'product', 'features') %}
 {%- set text_columns = text_columns_of(source_relation) %}
 
 with
@@ -9,9 +10,9 @@ with
 source as (
 
     select
-        *,
+        {{ select_contract_columns(raw_columns) }},
         {{ record_key('feature_key') }} as record_key,
-        {{ content_hash(source_relation) }} as content_hash
+        {{ content_hash(raw_columns) }} as content_hash
     from {{ source_relation }}
 
 ),
@@ -32,7 +33,7 @@ renamed as (
         -- dimensions
         trim(cast(feature_name as {{ dbt.type_string() }})) as feature_name,
         -- flags
-        coalesce(cast(is_key_feature as {{ dbt.type_boolean() }}), false) as is_key_feature,
+        cast(is_key_feature as {{ dbt.type_boolean() }}) as is_key_feature,
         -- housekeeping
         coalesce(cast(_is_deleted as {{ dbt.type_boolean() }}), false) as is_deleted,
         {{ to_utc('_loaded_at') }} as loaded_at,
@@ -46,6 +47,7 @@ renamed as (
 ),
 
 {%- set checks = key_checks('feature_key')
-    + unparseable_checks() %}
+    + unparseable_checks()
+    + required_checks(['feature_name']) %}
 
 {{ quarantine_checked('renamed', checks) }}

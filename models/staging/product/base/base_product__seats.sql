@@ -2,6 +2,7 @@
 -- it is staged). stg_product__seats keeps the rows without a reason; `quarantine` lists the others
 -- with their reason and detail.
 {%- set source_relation = source('product', 'seats') %}
+{%- set raw_columns = contract_columns(source_relation, 'product', 'seats') %}
 {%- set text_columns = text_columns_of(source_relation) %}
 
 with
@@ -9,9 +10,9 @@ with
 source as (
 
     select
-        *,
+        {{ select_contract_columns(raw_columns) }},
         {{ record_key(['account_id', 'effective_date']) }} as record_key,
-        {{ content_hash(source_relation) }} as content_hash
+        {{ content_hash(raw_columns) }} as content_hash
     from {{ source_relation }}
 
 ),
@@ -52,6 +53,7 @@ renamed as (
     + effective_date')
     + unparseable_checks()
     + account_checks()
+    + required_checks(['licensed_seats'])
     + timestamp_checks('effective_date', after_load=false)
     + seat_checks('licensed_seats') %}
 

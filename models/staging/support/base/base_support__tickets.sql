@@ -2,6 +2,7 @@
 -- when it is staged). stg_support__tickets keeps the rows without a reason; `quarantine` lists the
 -- others with their reason and detail.
 {%- set source_relation = source('support', 'tickets') %}
+{%- set raw_columns = contract_columns(source_relation, 'support', 'tickets') %}
 {%- set text_columns = text_columns_of(source_relation) %}
 
 with
@@ -9,9 +10,9 @@ with
 source as (
 
     select
-        *,
+        {{ select_contract_columns(raw_columns) }},
         {{ record_key('ticket_id') }} as record_key,
-        {{ content_hash(source_relation) }} as content_hash
+        {{ content_hash(raw_columns) }} as content_hash
     from {{ source_relation }}
 
 ),
@@ -63,6 +64,7 @@ renamed as (
 {%- set checks = key_checks('ticket_id')
     + unparseable_checks()
     + account_checks()
+    + required_checks(['priority', 'status', 'created_at'])
     + timestamp_checks('created_at')
     + order_check('created_at', 'solved_at', 'solved_before_created')
     + order_check('created_at', 'first_response_at', 'responded_before_created')
