@@ -23,7 +23,10 @@ The modules follow the simulation:
 - :mod:`.params`: the documented knobs (``MESS``, ``CHURN_MODEL``, ``LATENT``, ...);
 - :mod:`.block`: one block's random stream, shared helpers and the messy loading of a table;
 - :mod:`.accounts`: accounts, hidden trajectories, ``crm.accounts`` and the account truth;
-- :mod:`.commercial`: contracts, renewals and churn, subscriptions, plan changes, opportunities;
+- :mod:`.commercial`: contracts, renewals and churn, subscriptions (several per account for
+  some), contractions, reactivations, plan changes, opportunities;
+- :mod:`.lifecycle`: paying episodes, the CRM's churn flag (account row versions) and the
+  lifecycle truth;
 - :mod:`.relationship`, :mod:`.support`, :mod:`.billing`, :mod:`.product`: one per signal
   family and its source tables;
 - :mod:`.vocab`: word lists; :mod:`.assembly`: contract frames and :func:`generate`.
@@ -46,6 +49,7 @@ from customer_health.generator.params import (
     FX,
     KEY_FEATURE_ADOPTION,
     LATENT,
+    LIFECYCLE,
     MESS,
     PLAN_PRICE_USD,
     PLANS,
@@ -72,6 +76,7 @@ __all__ = [
     "FX",
     "KEY_FEATURE_ADOPTION",
     "LATENT",
+    "LIFECYCLE",
     "MESS",
     "NULL",
     "PLAN_PRICE_USD",

@@ -117,21 +117,26 @@ class Accounts(BlockBase):
                 earlier = ent[ent < j]
                 parent[j] = self.first + int(earlier[rng.integers(0, earlier.size)]) + 1
         acct = np.arange(n)
+        # one row per version of the account: the CRM's status and churn_date change over time
+        versions = self._status_versions()
+        keep = versions["day"] <= self.end
+        v = {k: col[keep] for k, col in versions.items()}
+        a = v["acct"]
         self._put(
             "crm.accounts",
             {
-                "_acct": acct,
-                "account_name": np.array(self.names, dtype=object),
-                "segment": seg,
-                "industry": industry,
-                "region": np.array(REGIONS, dtype=object)[self.region],
-                "owner_csm": owner,
-                "parent_account_id": parent,
-                "created_date": self.created,
-                "account_status": np.full(n, None, dtype=object),
-                "churn_date": np.full(n, NULL, dtype=np.int64),
+                "_acct": a,
+                "account_name": np.array(self.names, dtype=object)[a],
+                "segment": seg[a],
+                "industry": industry[a],
+                "region": np.array(REGIONS, dtype=object)[self.region[a]],
+                "owner_csm": owner[a],
+                "parent_account_id": parent[a],
+                "created_date": self.created[a],
+                "account_status": v["status"],
+                "churn_date": v["churn_date"],
             },
-            self._day_us(self.created) + 8 * HOUR_US,
+            self._day_us(v["day"]) + 8 * HOUR_US,
             stale_account,
         )
         deleted = rng.random(n) < MESS["deleted_account_share"]
@@ -139,9 +144,10 @@ class Accounts(BlockBase):
         t["_is_deleted"] = t["_is_deleted"] | deleted[t["_acct"]]
         # truth per account: mean latents over the weeks the account was a customer
         weeks = np.arange(self.p.window_weeks)
-        alive_w = (weeks[None, :] * 7 + 6 >= self.alive_from[:, None]) & (
-            weeks[None, :] * 7 < self.alive_to[:, None]
-        )
+        alive_w = (
+            (weeks[None, :, None] * 7 + 6 >= self.ep_from[:, None, :])
+            & (weeks[None, :, None] * 7 < self.ep_to[:, None, :])
+        ).any(axis=2)
         n_alive = alive_w.sum(axis=1)
 
         def mean(x: np.ndarray) -> np.ndarray:
@@ -155,6 +161,11 @@ class Accounts(BlockBase):
             **{f"mean_{f}": mean(self.latent[f]) for f in FAMILIES},
             "churned": self.churn_day < FAR,
             "churn_day": np.where(self.churn_day < FAR, self.p.start_day + self.churn_day, NULL),
+            "churns": (self.ep_churn < FAR).sum(axis=1),
+            "episodes": (self.ep_from < FAR).sum(axis=1),
+            "reactivated": (self.ep_from < FAR).sum(axis=1) > 1,
+            "live_at_end": ((self.ep_from <= self.end) & (self.ep_to > self.end)).any(axis=1),
+            **self.truth.pop("accounts_lifecycle"),
         }
 
 

@@ -16,6 +16,7 @@ from customer_health.generator.accounts import Accounts
 from customer_health.generator.billing import Billing
 from customer_health.generator.block import NULL, Params, Table
 from customer_health.generator.commercial import Commercial
+from customer_health.generator.lifecycle import Lifecycle
 from customer_health.generator.params import BLOCK_SIZE, DEFAULT_END_DATE, FEATURES, MESS
 from customer_health.generator.product import Product
 from customer_health.generator.relationship import Relationship
@@ -114,7 +115,7 @@ def _format_fixed(prefix: str, nums: np.ndarray, width: int) -> np.ndarray:
     return np.array(text, dtype=object)
 
 
-class Block(Accounts, Commercial, Relationship, Support, Billing, Product):
+class Block(Accounts, Commercial, Lifecycle, Relationship, Support, Billing, Product):
     """One block of accounts: simulate everything, return internal column arrays per table."""
 
     def run(self) -> None:
@@ -255,22 +256,22 @@ def _assemble(p: Params, blocks: list[Block]) -> dict[str, pd.DataFrame]:
 
 
 def _truth_frames(p: Params, blocks: list[Block]) -> dict[str, pd.DataFrame]:
-    """The hidden truth of a chunk: latents, planted churn probabilities and outcomes."""
+    """The hidden truth of a chunk: latents, planted churn probabilities and outcomes, and the
+    lifecycle (episodes, contractions, reactivations). Day numbers (``*_day``) become dates
+    (``*_date``)."""
     out = {}
-    for name, day_col, date_col in (
-        ("accounts", "churn_day", "churn_date"),
-        ("renewals", "renewal_day", "renewal_date"),
-    ):
+    for name in ("accounts", "renewals", "episodes", "contractions", "reactivations"):
         cols = {
             k: np.concatenate([b.truth[name][k] for b in blocks]) for k in blocks[0].truth[name]
         }
         data: dict[str, Any] = {"account_id": _id_series("account", cols.pop("account"))}
         for k, v in cols.items():
-            data[date_col if k == day_col else k] = (
-                _to_series("date", v, False)
-                if k == day_col
-                else pd.Series(v, dtype=v.dtype, copy=False)
-            )
+            if k.endswith("_day"):
+                data[k.removesuffix("_day") + "_date"] = _to_series("date", v, False)
+            elif k == "subscription":
+                data["subscription_id"] = _id_series("subscription", v)
+            else:
+                data[k] = pd.Series(v, dtype=v.dtype, copy=False)
         out[f"truth.{name}"] = _frame(data)
     return out
 

@@ -32,11 +32,8 @@ class Billing(BlockBase):
         key_tl, mrr_tl = key_tl[order], tl[order, 2]
         pos = np.searchsorted(key_tl, m_acct * 10**7 + m_day + 10**6, side="right") - 1
         m_amount = mrr_tl[pos]
-        # annual invoices at each contract start inside the window (and at signature)
+        # annual invoices at each contract start inside the window (signature, renewal, return)
         starts = [(i, d, a) for i, d, a in self.contract_starts if self.annual_billing[i]]
-        for i in np.flatnonzero(self.annual_billing & (self.created >= 0)):
-            mrr0 = self._mrr(int(i), int(self.plan0[i]), int(self.seats0[i]))
-            starts.append((int(i), int(self.created[i]), 12 * mrr0))
         a_acct = np.array([s[0] for s in starts], dtype=np.int64)
         a_day = np.array([s[1] for s in starts], dtype=np.int64)
         a_amount = np.array([s[2] for s in starts], dtype=np.float64)
@@ -80,13 +77,14 @@ class Billing(BlockBase):
         # collections: an unpaid invoice of an account that stays is paid 45-120 days after the
         # due date; in the months before a churn it stays unpaid
         unpaid = (never & ~card) | (failed_out & ~rescue)
-        churn_soon = self.churn_day[acct] - due < 150
+        next_churn = self._next_churn(acct, issued)
+        churn_soon = next_churn - due < 150
         paid = np.where(unpaid, np.where(churn_soon, NULL, due + rng.integers(45, 121, m)), paid)
         void = rng.random(m) < 0.004
         paid = np.where(void | (paid > end), NULL, paid)
         status = np.where(paid != NULL, "paid", "open").astype(object)
         status[void] = "void"
-        churned = self.churn_day[acct] < FAR
+        churned = next_churn < FAR  # the invoice's episode ended in a churn
         uncollectible = (status == "open") & churned & (due < end - 60) & (rng.random(m) < 0.5)
         status[uncollectible] = "uncollectible"
         inv = self._new("invoice", m)

@@ -88,14 +88,15 @@ class BlockBase:
     shocks: dict[str, np.ndarray]
     health: np.ndarray
     latent: dict[str, np.ndarray]
-    # commercial: churn and the revenue timeline
-    churn_day: np.ndarray  # FAR when the account does not churn
-    alive_from: np.ndarray
-    alive_to: np.ndarray
-    timeline: np.ndarray  # rows (account, day, mrr from that day)
+    # commercial: paying episodes, churns and the revenue timeline
+    episodes: list[list[tuple[int, int]]]  # per account: (first day, churn day or FAR)
+    ep_from: np.ndarray  # (n, E): first live window day of each episode (FAR: none)
+    ep_to: np.ndarray  # (n, E): first day no longer live (the churn, or past the window)
+    ep_churn: np.ndarray  # (n, E): the churn day ending each episode (FAR: none)
+    churn_day: np.ndarray  # the first churn (FAR when the account never churns)
+    timeline: np.ndarray  # rows (account, day, total mrr from that day)
     seats_rows: dict[tuple[int, int], int]  # (account, effective day) -> licensed seats
-    contract_starts: list[tuple[int, int, float]]  # (account, day, arr) of renewals won
-    sub_number: np.ndarray
+    contract_starts: list[tuple[int, int, float]]  # (account, day, arr) of contracts started
     # relationship: contacts, for the requesters and attendees of other tables
     contact: dict[str, np.ndarray]
     role_index: dict[str, np.ndarray]
@@ -127,7 +128,20 @@ class BlockBase:
         return self._day_us(day) + (hours * HOUR_US).astype(np.int64)
 
     def _alive(self, acct: np.ndarray, day: np.ndarray) -> np.ndarray:
-        return (day >= self.alive_from[acct]) & (day < self.alive_to[acct]) & (day <= self.end)
+        """Whether each account is a paying customer on each day (inside one of its episodes)."""
+        day = np.asarray(day)
+        d = day[..., None]
+        live = ((d >= self.ep_from[acct]) & (d < self.ep_to[acct])).any(axis=-1)
+        return live & (day <= self.end)
+
+    def _alive_on(self, i: int, day: int) -> bool:
+        """_alive for one account and one day."""
+        return day <= self.end and any(f <= day < t for f, t in self.episodes[i])
+
+    def _next_churn(self, acct: np.ndarray, day: np.ndarray) -> np.ndarray:
+        """The first churn day after each day (FAR when none)."""
+        churn = self.ep_churn[acct]
+        return np.where(churn > np.asarray(day)[:, None], churn, FAR).min(axis=1)
 
     def _weekly_counts(self, rate: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Poisson counts per (account, window week) -> one row per item: (account, day)."""
@@ -150,9 +164,15 @@ class BlockBase:
         return np.arange(start + 1, start + m + 1, dtype=np.int64)
 
     def _leaving(self, day: np.ndarray) -> np.ndarray:
-        """(n, days): 0 until the wind-down before an account's churn, rising to 1 at the churn."""
-        left = (self.churn_day[:, None] - np.asarray(day)[None, :]) / CHURN_MODEL["wind_down"][0]
-        return np.clip(1.0 - left, 0.0, 1.0)
+        """(n, days): 0 until the wind-down before each of an account's churns, rising to 1 at
+        the churn (and 0 again after it, for an account that comes back)."""
+        day = np.asarray(day)[None, :]
+        out = np.zeros((self.n, day.shape[1]))
+        for e in range(self.ep_churn.shape[1]):
+            churn = self.ep_churn[:, e : e + 1]
+            left = np.clip(1.0 - (churn - day) / CHURN_MODEL["wind_down"][0], 0.0, 1.0)
+            out = np.maximum(out, np.where(day < churn, left, 0.0))
+        return out
 
     def _family_at(self, family: str, acct: np.ndarray, day: np.ndarray) -> np.ndarray:
         return self.latent[family][acct, self._grid(day)]

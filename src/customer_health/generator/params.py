@@ -86,6 +86,48 @@ LATENT: dict[str, Any] = {
     "family_weekly_sd": 0.22,
 }
 
+#: Account lifecycles (see "Lifecycles" in docs/demo_data.md): several subscriptions per
+#: account, partial cancellations (contractions), win-backs (reactivations) and the CRM's own
+#: churn flag on crm.accounts.
+LIFECYCLE: dict[str, Any] = {
+    # accounts that hold extra subscriptions beside their base plan, per segment
+    "multi_subscription_share": {"enterprise": 0.40, "mid_market": 0.20, "smb": 0.05},
+    # of those, the share with two extras (three subscriptions) rather than one
+    "three_subscriptions_share": 0.35,
+    # an extra subscription is regional (the base plan, for another entity or region) or an
+    # add-on (its own plan); either way it holds a slice of the account's seats at signature,
+    # so the subscriptions' seats add up to the licensed seats
+    "regional_share": 0.4,
+    "extra_seat_share": (0.15, 0.35),
+    # add-on plans: list price per seat and month in USD
+    "add_on_price_usd": {"analytics_add_on": 25, "automation_add_on": 30, "premium_support": 15},
+    # partial cancellation: yearly rate at which an extra subscription is cancelled while the
+    # base plan goes on, at the worst finance/usage latent (scaled by (1 - L)^2, L the mean of
+    # the two latents)
+    "contraction_rate": 1.2,
+    # churned accounts that come back (a new subscription and contract), and when
+    "reactivation_share": 0.25,
+    "reactivation_delay_days": (61, 274),
+    # seats at the return, as a share of the licensed seats at the churn
+    "reactivation_seat_share": (0.5, 1.0),
+    # crm.accounts: accounts whose CRM row carries account_status ('active' or 'churned');
+    # the others leave account_status and churn_date empty
+    "status_kept_share": 0.6,
+    # of their churns, the share the CRM flags: a new version of the account row with
+    # account_status 'churned' and churn_date (the rest stay 'active': the CRM was not updated)
+    "churn_flag_share": 0.85,
+    # flagged churns whose churn_date is a few days off the churn (1-7 days, either way)
+    "churn_flag_offset_share": 0.25,
+    "churn_flag_offset_days": 7,
+    # a flagged account that comes back is set 'active' again (churn_date empty), this many
+    # days after its return
+    "reactivation_flag_lag_days": (0, 14),
+    # of the accounts whose CRM keeps a status and that are paying at the end, the share the
+    # CRM marks churned anyway (often on the day an add-on was cancelled): the flag contradicts
+    # billing
+    "flag_conflict_share": 0.04,
+}
+
 #: Shares of messy connector data. Each applies independently per table unless noted.
 MESS: dict[str, Any] = {
     # rows whose _loaded_at lands several days after the event (otherwise 2 min - 20 h after)

@@ -47,9 +47,11 @@ class Product(BlockBase):
         engaged &= u_rank[:, None] < cap_w[u_acct]  # only provisioned users
         del jitter
         lu = lu_w[:, days // 7]  # (n, D)
-        alive = (days[None, :] >= self.alive_from[:, None]) & (
-            days[None, :] < self.alive_to[:, None]
-        )
+        alive = np.zeros((self.n, D), dtype=bool)
+        for e in range(self.ep_from.shape[1]):  # live inside any of the account's episodes
+            alive |= (days[None, :] >= self.ep_from[:, e : e + 1]) & (
+                days[None, :] < self.ep_to[:, e : e + 1]
+            )
         # an account that is leaving winds its use down over the last weeks before the churn
         wind = 1.0 - (1.0 - CHURN_MODEL["wind_down"][1]) * self._leaving(days)
         a_day = ((0.2 + 0.8 * lu) * wf[None, :] * alive * wind).astype(np.float32)

@@ -45,7 +45,7 @@ class Relationship(BlockBase):
                 rows.append((i, "user", f, t))
             drift_days = [w * 7 + int(rng.integers(0, 7)) for w in np.flatnonzero(drift[i])]
             for d in sorted(champ_leaves[i] + [d for d in drift_days if d >= c0]):
-                if d >= self.churn_day[i] or d > self.end:
+                if not self._alive_on(i, d):
                     continue
                 active = [j for j in champs if rows[j][2] <= d and rows[j][3] == NULL]
                 if not active:
@@ -56,7 +56,7 @@ class Relationship(BlockBase):
                 lo, hi = CHAMPIONS["replace_probability"]
                 if rng.random() < lo + (hi - lo) * lr:
                     f = d + int(rng.integers(28, 141) * (0.6 + 1.2 * (1 - lr)))
-                    if f <= self.end and f < self.churn_day[i]:
+                    if self._alive_on(i, f):
                         champs.append(len(rows))
                         rows.append((i, "champion", f, NULL))
         acct = np.array([r[0] for r in rows], dtype=np.int64)
