@@ -95,15 +95,27 @@ def test_ids_carry_the_contract_prefixes(book: Frames) -> None:
             assert values.str.fullmatch(prefix.group(0) + r"\d+").all(), (t.name, col.name)
 
 
+def account_versions(accounts: pd.DataFrame) -> pd.DataFrame:
+    """crm.accounts with a `version` column: a new version wherever account_status or
+    churn_date changes, in _loaded_at order (a duplicate repeats its version)."""
+    accounts = accounts.sort_values(["account_id", "_loaded_at"])
+    state = accounts["account_status"].fillna("-") + "|" + accounts["churn_date"].astype(str)
+    changed = state != state.groupby(accounts["account_id"]).shift()
+    return accounts.assign(version=changed.astype(int).groupby(accounts["account_id"]).cumsum())
+
+
 def test_keys_are_unique_apart_from_the_planted_duplicates(book: Frames) -> None:
     for t in contract.TABLES:
         frame = book[f"{t.source}.{t.name}"]
-        versions = frame.groupby(list(t.key), observed=True).size()
+        key = list(t.key)
+        if t.name == "accounts":  # one row per version of the CRM's status, then duplicates
+            frame, key = account_versions(frame), [*key, "version"]
+        versions = frame.groupby(key, observed=True).size()
         assert versions.max() <= 2, t.name
         duplicated = versions[versions > 1]
         assert len(duplicated) <= 3 * MESS["duplicate_share"] * len(versions) + 3, t.name
         if len(duplicated):
-            latest = frame.groupby(list(t.key), observed=True)["_loaded_at"].nunique()
+            latest = frame.groupby(key, observed=True)["_loaded_at"].nunique()
             assert (latest[duplicated.index] == 2).all(), f"{t.name}: versions share _loaded_at"
 
 
@@ -126,9 +138,10 @@ def test_documented_messy_shares_are_roughly_present(book: Frames) -> None:
     deleted = events["_is_deleted"].mean()
     assert 0.5 * MESS["soft_delete_share"] < deleted < 1.5 * MESS["soft_delete_share"]
     lag = events["_loaded_at"] - events["occurred_at"]
-    late = (lag > pd.Timedelta(days=2)).mean()
-    assert 0.7 * MESS["late_share"] < late < 1.4 * MESS["late_share"]
     assert (lag > pd.Timedelta(0)).all(), "rows cannot land before they happen"
+    first = events.sort_values("_loaded_at").drop_duplicates("event_id")  # not the re-syncs
+    late = (first["_loaded_at"] - first["occurred_at"] > pd.Timedelta(days=2)).mean()
+    assert 0.7 * MESS["late_share"] < late < 1.4 * MESS["late_share"]
 
     currencies = book["billing.subscriptions"].drop_duplicates("account_id")["currency"]
     shares = currencies.value_counts(normalize=True)
@@ -286,9 +299,9 @@ def test_churn_is_recorded_in_crm_and_billing_sometimes_only_one(book: Frames) -
 
 def test_churned_accounts_stop_producing_activity(book: Frames) -> None:
     truth = book["truth.accounts"]
-    churned = truth[truth["churned"]].set_index("account_id")["churn_date"]
+    churned = truth[truth["churned"] & ~truth["reactivated"]].set_index("account_id")
     assert len(churned) > 5
-    cutoff = pd.to_datetime(churned).dt.tz_localize("UTC")
+    cutoff = pd.to_datetime(churned["churn_date"]).dt.tz_localize("UTC")
     for key, col in (
         ("product.events", "occurred_at"),
         ("support.tickets", "created_at"),
@@ -298,6 +311,235 @@ def test_churned_accounts_stop_producing_activity(book: Frames) -> None:
         frame = frame[frame["account_id"].isin(cutoff.index)]
         last = frame.groupby("account_id")[col].max()
         assert (last < cutoff[last.index]).all(), key
+
+
+# ------------------------------------------------------------------ lifecycles
+
+# Two years, so that churned accounts have time to come back (and churn again).
+LIFE = {"accounts": 400, "days": 730, "seed": 13}
+LC = generator.LIFECYCLE
+
+
+@pytest.fixture(scope="module")
+def life() -> Frames:
+    return collect(**LIFE, truth=True)
+
+
+def latest(frame: pd.DataFrame, key: str) -> pd.DataFrame:
+    """The latest version of each row (what staging keeps)."""
+    return frame.sort_values("_loaded_at").drop_duplicates(key, keep="last")
+
+
+def day(values: pd.Series) -> pd.Series:
+    """Dates or timestamps (any zone) as UTC days, tz-naive."""
+    if isinstance(values.dtype, pd.DatetimeTZDtype):
+        values = values.dt.tz_convert("UTC").dt.tz_localize(None).dt.normalize()
+    return pd.to_datetime(values).astype("datetime64[us]")
+
+
+def episode_of(frame: pd.DataFrame, col: str, episodes: pd.DataFrame) -> pd.DataFrame:
+    """Each row's day, the episode started most recently before it, and whether the row falls
+    inside that episode (before its end)."""
+    rows = pd.DataFrame(
+        {"account_id": frame["account_id"].astype("string").values, "day": day(frame[col]).values}
+    )
+    spans = episodes.assign(
+        account_id=episodes["account_id"].astype("string"),
+        start=day(episodes["start_date"]),
+        end=day(episodes["end_date"]),
+    )
+    merged = pd.merge_asof(
+        rows.sort_values("day"),
+        spans[["account_id", "episode", "start", "end"]].sort_values("start"),
+        left_on="day",
+        right_on="start",
+        by="account_id",
+    )
+    inside = merged["start"].notna() & (merged["end"].isna() | (merged["day"] < merged["end"]))
+    return merged.assign(inside=inside)
+
+
+def test_activity_happens_only_inside_paying_episodes(life: Frames) -> None:
+    episodes = life["truth.episodes"]
+    for key, id_col, col in (
+        ("product.events", "event_id", "occurred_at"),
+        ("support.tickets", "ticket_id", "created_at"),
+        ("crm.activities", "activity_id", "occurred_at"),
+        ("crm.sentiment", "sentiment_id", "recorded_at"),
+        ("billing.invoices", "invoice_id", "issued_date"),
+    ):
+        rows = episode_of(latest(life[key], id_col), col, episodes)
+        assert rows["inside"].all(), (key, rows[~rows["inside"]].head())
+    # and a returning account is busy again: events in its new episode
+    back = life["truth.reactivations"]
+    end = pd.Timestamp(generator.DEFAULT_END_DATE)
+    back = back[day(back["reactivation_date"]) < end - pd.Timedelta(days=30)]
+    assert len(back) >= 10
+    events = episode_of(life["product.events"], "occurred_at", episodes)
+    busy = events.groupby(["account_id", "episode"]).size()
+    again = back.set_index(["account_id", "episode"]).index.isin(busy.index)
+    assert again.mean() > 0.9
+
+
+def test_lifecycle_shares_are_present(life: Frames) -> None:
+    truth = life["truth.accounts"]
+    subs = latest(life["billing.subscriptions"], "subscription_id")
+    first = subs.merge(life["truth.episodes"].query("episode == 1"), on="account_id")
+    first = first[first["started_at"].dt.date == first["start_date"]]
+    multi = first.groupby("account_id").size().gt(1).reindex(truth["account_id"], fill_value=0)
+    by_segment = multi.groupby(truth.set_index("account_id")["segment"]).mean()
+    for segment, share in LC["multi_subscription_share"].items():
+        assert abs(by_segment[segment] - share) < 0.12, (segment, by_segment[segment])
+    assert by_segment["enterprise"] > by_segment["mid_market"] > by_segment["smb"]
+    assert first.groupby("account_id").size().max() == 3, "some accounts hold 3 subscriptions"
+    assert set(first["plan"]) > set(generator.PLANS[:1]) | set(LC["add_on_price_usd"])
+    # contractions are a modest share of the extra subscriptions
+    extras = len(first) - first["account_id"].nunique()
+    assert 0.05 * extras < len(life["truth.contractions"]) < 0.4 * extras
+    # a quarter of churns come back, when there is time for it
+    episodes = life["truth.episodes"]
+    end = pd.Timestamp(generator.DEFAULT_END_DATE)
+    early = episodes[
+        episodes["churned"]
+        & (day(episodes["end_date"]) < end - pd.Timedelta(days=LC["reactivation_delay_days"][1]))
+    ]
+    came_back = early.assign(episode=early["episode"] + 1).merge(
+        episodes[["account_id", "episode"]], on=["account_id", "episode"]
+    )
+    assert len(early) > 40
+    assert abs(len(came_back) / len(early) - LC["reactivation_share"]) < 0.12
+
+
+def test_subscriptions_add_up_to_the_account(life: Frames) -> None:
+    """The seats of an account's active subscriptions add up to its licensed seats, and their
+    MRR to its invoices (monthly, or twelve months at once)."""
+    truth = life["truth.accounts"].set_index("account_id")
+    episodes = life["truth.episodes"]
+    # a churn recorded only in the CRM leaves the old subscriptions 'active' in billing
+    clean = truth.index.difference(episodes.loc[episodes["recorded_in"] == "crm", "account_id"])
+    subs = latest(life["billing.subscriptions"], "subscription_id")
+    subs = subs[subs["account_id"].isin(clean)]
+    multi = subs.groupby("account_id").size().loc[lambda s: s > 1].index
+    assert len(multi) > 30
+
+    live = truth.index[truth["live_at_end"]].intersection(multi)
+    active = subs[(subs["status"] == "active") & subs["account_id"].isin(live)]
+    total = active.groupby("account_id")["seats"].sum()
+    seats = life["product.seats"].sort_values("_loaded_at")
+    seats = seats.drop_duplicates(["account_id", "effective_date"], keep="last")
+    seats = seats.sort_values("effective_date").groupby("account_id")["licensed_seats"].last()
+    assert (total == seats[total.index]).all()
+
+    # invoices of accounts whose subscriptions never changed plan or seats
+    changed = set(life["billing.plan_changes"]["account_id"])
+    steady = [a for a in multi if a not in changed]
+    assert len(steady) > 10
+    invoices = latest(life["billing.invoices"], "invoice_id")
+    invoices = invoices[invoices["account_id"].isin(steady) & (invoices["status"] != "void")]
+    pairs = invoices.merge(subs, on="account_id", suffixes=("", "_sub"))
+    issued = pd.to_datetime(pairs["issued_date"]).dt.tz_localize("UTC")
+    running = (pairs["started_at"] <= issued) & (
+        pairs["cancelled_at"].isna() | (pairs["cancelled_at"] > issued)
+    )
+    mrr = pairs[running].groupby("invoice_id")["mrr_amount"].sum()
+    amount = invoices.set_index("invoice_id")["amount"][mrr.index]
+    assert np.isclose(amount, mrr).sum() + np.isclose(amount, 12 * mrr).sum() == len(mrr)
+
+
+def test_contractions_happen_while_another_subscription_continues(life: Frames) -> None:
+    contractions = life["truth.contractions"]
+    assert len(contractions) > 10
+    subs = latest(life["billing.subscriptions"], "subscription_id")
+    pairs = contractions.merge(subs, on="account_id", suffixes=("", "_sub"))
+    when = pd.to_datetime(pairs["contraction_date"]).dt.tz_localize("UTC")
+    dropped = pairs[pairs["subscription_id_sub"] == pairs["subscription_id"]]
+    assert (dropped["status"] == "cancelled").all()
+    assert (dropped["cancelled_at"] == when[dropped.index]).all()
+    assert np.allclose(dropped["arr_lost"], 12 * dropped["mrr_amount"])
+    others = pairs[
+        (pairs["subscription_id_sub"] != pairs["subscription_id"])
+        & (pairs["started_at"] <= when)
+        & (pairs["cancelled_at"].isna() | (pairs["cancelled_at"] > when))
+    ]
+    assert set(others["subscription_id"]) == set(contractions["subscription_id"])
+    # inside an episode that goes on past the contraction, so it is not a churn
+    rows = episode_of(contractions, "contraction_date", life["truth.episodes"])
+    assert rows["inside"].all()
+    # and more likely when the finance and usage latents are low
+    truth = life["truth.accounts"]
+    holders = truth[truth["subscriptions"] > 1 + truth["reactivated"]]
+    weak = holders["mean_finance"] + holders["mean_usage"]
+    contracted = holders["contractions"] > 0
+    assert weak[contracted].mean() < weak[~contracted].mean() - 0.1
+
+
+def test_reactivations_start_a_new_subscription_and_contract(life: Frames) -> None:
+    back = life["truth.reactivations"]
+    assert back["gap_days"].between(*LC["reactivation_delay_days"]).all()
+    subs = latest(life["billing.subscriptions"], "subscription_id")
+    contracts = latest(life["crm.contracts"], "contract_id")
+    started = set(zip(subs["account_id"], subs["started_at"].dt.date, strict=True))
+    signed = set(zip(contracts["account_id"], contracts["start_date"], strict=True))
+    for row in back.itertuples():
+        assert (row.account_id, row.reactivation_date) in started
+        assert (row.account_id, row.reactivation_date) in signed
+    # the new episode's renewals follow the churn model, and some churn again
+    renewals = life["truth.renewals"]
+    assert (renewals["episode"] > 1).any()
+    episodes = life["truth.episodes"]
+    assert (episodes["churned"] & (episodes["episode"] > 1)).any()
+    truth = life["truth.accounts"]
+    assert (truth["reactivated"] == truth["account_id"].isin(back["account_id"])).all()
+
+
+def test_the_crm_flags_churn_and_sometimes_contradicts_billing(life: Frames) -> None:
+    accounts = latest(life["crm.accounts"], "account_id").set_index("account_id")
+    versions = account_versions(life["crm.accounts"])
+    churned_rows = versions[versions["account_status"] == "churned"]
+    assert set(versions["account_status"].dropna()) == {"active", "churned"}
+    assert churned_rows["churn_date"].notna().all()
+    assert versions.loc[versions["account_status"] != "churned", "churn_date"].isna().all()
+    # a share of churns is flagged, mostly on the churn day, a few days off otherwise
+    episodes = life["truth.episodes"]
+    ended = episodes[episodes["churned"]]
+    flagged = ended["crm_flag_date"].notna()
+    expected = LC["status_kept_share"] * LC["churn_flag_share"]
+    assert abs(flagged.mean() - expected) < 0.12
+    off = (pd.to_datetime(ended["crm_flag_date"]) - pd.to_datetime(ended["end_date"])).dt.days
+    off = off[flagged]
+    assert (off.abs() <= LC["churn_flag_offset_days"]).all()
+    assert 0.5 < (off == 0).mean() < 0.95
+    flags = set(zip(churned_rows["account_id"], churned_rows["churn_date"], strict=True))
+    for row in ended[flagged].itertuples():
+        assert (row.account_id, row.crm_flag_date) in flags
+    # a flagged account that came back is active again on a later version of its row
+    truth = life["truth.accounts"].set_index("account_id")
+    back = episodes[(episodes["episode"] > 1) & ~episodes["churned"]]
+    was_flagged = episodes.assign(episode=episodes["episode"] + 1).dropna(subset="crm_flag_date")
+    reset = back.merge(was_flagged[["account_id", "episode"]], on=["account_id", "episode"])
+    reset = reset[~truth.loc[reset["account_id"], "flag_conflict"].values]
+    assert len(reset) > 3
+    assert (accounts.loc[reset["account_id"], "account_status"] == "active").all()
+    assert accounts.loc[reset["account_id"], "churn_date"].isna().all()
+    # planted contradictions: paying at the end, subscription active, yet flagged churned
+    conflict = truth.index[truth["flag_conflict"]]
+    assert (accounts.loc[conflict, "account_status"] == "churned").all()
+    assert truth.loc[conflict, "live_at_end"].all()
+    subs = latest(life["billing.subscriptions"], "subscription_id")
+    paying = set(subs.loc[subs["status"] == "active", "account_id"])
+    assert set(conflict) <= paying
+    eligible = truth["status_kept"] & truth["live_at_end"]
+    share = truth.loc[eligible, "flag_conflict"].mean()
+    assert 0.3 * LC["flag_conflict_share"] < share < 2.5 * LC["flag_conflict_share"]
+    # the others leave the status empty or say active
+    quiet = truth.index[~truth["status_kept"]]
+    assert accounts.loc[quiet, "account_status"].isna().all()
+
+
+def test_lifecycles_are_deterministic(life: Frames) -> None:
+    again = collect(**LIFE, truth=True, chunk_size=150)
+    for key in ("crm.accounts", "billing.subscriptions", "truth.episodes", "truth.contractions"):
+        pd.testing.assert_frame_equal(life[key], again[key], obj=key)
 
 
 def test_money_uses_the_account_currency(book: Frames) -> None:
