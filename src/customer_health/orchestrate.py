@@ -278,6 +278,8 @@ def run_pipeline(
             summary["before_account_created"] = before_account_created_counts(wh)
             steps.finish("passed", quarantine_line(summary["quarantine"]))
             echo(f"      {before_account_created_line(summary['before_account_created'])}")
+            summary["lifecycle"] = lifecycle_counts(wh)
+            echo(f"      {lifecycle_line(summary['lifecycle'])}")
 
             # ---------------------------------------------------------------- 3. marts
             steps.start("mart_check", "Mart check: distributions, coverage, tier drift (GX)")
@@ -494,6 +496,46 @@ def before_account_created_line(counts: dict[str, int]) -> str:
         f"Activity before account creation (trials, pilots): {total:,} rows kept and flagged "
         f"is_before_account_created ({parts})."
     )
+
+
+def lifecycle_counts(wh: Warehouse) -> dict[str, Any]:
+    """Accounts by lifecycle status, episodes, outcomes and conflicts between sources
+    (int_lifecycle__*; docs/lifecycle.md)."""
+    status = wh.query_df(
+        "select lifecycle_status, count(*) as n from intermediate.int_lifecycle__accounts "
+        "group by 1"
+    )
+    outcomes = wh.query_df(
+        "select outcome_type, count(*) as n from intermediate.int_lifecycle__outcomes group by 1"
+    )
+    conflicts = wh.query_df(
+        "select conflict_type, count(*) as n from intermediate.int_lifecycle__conflicts "
+        "group by 1 order by 1"
+    )
+    episodes = wh.query_df("select count(*) as n from intermediate.int_lifecycle__episodes")
+    return {
+        "accounts": {str(r.lifecycle_status): int(r.n) for r in status.itertuples(index=False)},
+        "episodes": int(episodes["n"][0]),
+        "outcomes": {str(r.outcome_type): int(r.n) for r in outcomes.itertuples(index=False)},
+        "conflicts": {str(r.conflict_type): int(r.n) for r in conflicts.itertuples(index=False)},
+        "conflicts_relation": "intermediate.int_lifecycle__conflicts",
+    }
+
+
+def lifecycle_line(counts: dict[str, Any]) -> str:
+    accounts, outcomes = counts["accounts"], counts["outcomes"]
+    conflicts = sum(counts["conflicts"].values())
+    line = (
+        f"Lifecycle: {accounts.get('live', 0):,} accounts live today, "
+        f"{accounts.get('churned', 0):,} churned, {accounts.get('deleted', 0):,} deleted; "
+        f"{counts['episodes']:,} episodes, {outcomes.get('reactivated', 0):,} reactivations, "
+        f"{outcomes.get('contracted', 0):,} contractions"
+    )
+    if not conflicts:
+        return line + "; no conflict between sources."
+    parts = ", ".join(f"{k} {n:,}" for k, n in counts["conflicts"].items())
+    where = counts["conflicts_relation"]
+    return f"{line}; {conflicts:,} conflicts between sources ({parts}); see {where}."
 
 
 def quarantine_counts(wh: Warehouse) -> dict[str, Any]:

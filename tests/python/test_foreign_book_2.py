@@ -152,3 +152,12 @@ def test_finance_is_missing_for_every_live_account(run2: tuple) -> None:
     assert (mart["data_completeness"].astype(float) < 1).all()
     for family in ("usage", "support", "relationship"):
         assert mart[f"{family}_score"].notna().all(), family
+
+
+def test_the_run_summary_counts_the_lifecycle(run2: tuple) -> None:
+    _, result, _, output = run2
+    lifecycle = result.summary["lifecycle"]
+    assert lifecycle["accounts"].get("live", 0) == len(book.LIVE_ACCOUNTS)
+    assert sum(lifecycle["conflicts"].values()) == len(book.CONFLICTS)
+    assert f"{len(book.LIVE_ACCOUNTS)} accounts live today" in output
+    assert "conflicts between sources" in output
