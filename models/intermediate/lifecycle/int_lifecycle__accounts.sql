@@ -85,35 +85,48 @@ final as (
         lifecycle_status = 'live' as is_live_today,
         case lifecycle_status
             when 'deleted' then 'soft-deleted in the CRM'
-            when 'live' then
-                case
-                    when episode_count > 1
-                        then 'paying customer again since '
-                        || cast(last_episode_start_date as {{ dbt.type_string() }})
-                        || ' (episode ' || cast(episode_count as {{ dbt.type_string() }}) || ')'
-                    else 'paying customer since '
-                        || cast(last_episode_start_date as {{ dbt.type_string() }})
-                end
-            when 'churned' then
-                case churn_recorded_by
-                    when 'account_churn_date' then 'churned on '
-                        || cast(last_episode_end_date as {{ dbt.type_string() }})
-                        || ': the CRM account has a churn date'
-                    when 'account_status' then 'churned on '
-                        || cast(last_episode_end_date as {{ dbt.type_string() }})
-                        || ': the CRM account is marked churned'
-                    when 'renewal_lost' then 'churned on '
-                        || cast(last_episode_end_date as {{ dbt.type_string() }})
-                        || ': its renewal was lost'
-                    else 'churned on '
-                        || cast(last_episode_end_date as {{ dbt.type_string() }})
-                        || ': no subscription or contract left'
-                end
+            when 'live'
+                then
+                    case
+                        when episode_count > 1
+                            then
+                                'paying customer again since '
+                                || cast(last_episode_start_date as {{ dbt.type_string() }})
+                                || ' (episode '
+                                || cast(episode_count as {{ dbt.type_string() }}) || ')'
+                        else
+                            'paying customer since '
+                            || cast(last_episode_start_date as {{ dbt.type_string() }})
+                    end
+            when 'churned'
+                then
+                    case churn_recorded_by
+                        when 'account_churn_date'
+                            then
+                                'churned on '
+                                || cast(last_episode_end_date as {{ dbt.type_string() }})
+                                || ': the CRM account has a churn date'
+                        when 'account_status'
+                            then
+                                'churned on '
+                                || cast(last_episode_end_date as {{ dbt.type_string() }})
+                                || ': the CRM account is marked churned'
+                        when 'renewal_lost'
+                            then
+                                'churned on '
+                                || cast(last_episode_end_date as {{ dbt.type_string() }})
+                                || ': its renewal was lost'
+                        else
+                            'churned on '
+                            || cast(last_episode_end_date as {{ dbt.type_string() }})
+                            || ': no subscription or contract left'
+                    end
             else
                 case
                     when first_episode_start_date is not null
-                        then 'not yet a customer: first subscription or contract starts '
-                        || cast(first_episode_start_date as {{ dbt.type_string() }})
+                        then
+                            'not yet a customer: first subscription or contract starts '
+                            || cast(first_episode_start_date as {{ dbt.type_string() }})
                     else 'not yet a customer: created after as_of_date, or no created_date'
                 end
         end as status_reason,

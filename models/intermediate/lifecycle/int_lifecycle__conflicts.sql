@@ -69,7 +69,7 @@ next_starts as (
             ended.account_id = later.account_id
             and later.episode_number > ended.episode_number
     where ended.episode_end_date is not null
-    group by 1, 2, 3
+    group by ended.account_id, ended.episode_number, ended.episode_end_date
 ),
 
 usage_after_churn as (
@@ -96,7 +96,10 @@ usage_after_churn as (
             next_starts.account_id = events.account_id
             and events.event_date
             > cast({{ dbt.dateadd('day', grace, 'next_starts.episode_end_date') }} as date)
-            and (next_starts.next_start_date is null or events.event_date < next_starts.next_start_date)
+            and (
+                next_starts.next_start_date is null
+                or events.event_date < next_starts.next_start_date
+            )
     group by
         episodes.account_id,
         episodes.org_id,
@@ -110,7 +113,7 @@ active_subscriptions as (
         count(*) as active_subscriptions
     from coverage
     where coverage_source = 'subscription' and recorded_end_date is null
-    group by 1
+    group by account_id
 ),
 
 status_disagrees as (
@@ -122,7 +125,8 @@ status_disagrees as (
         case
             when lifecycle_accounts.account_status = 'active'
                 then 'the CRM account is marked active, but ' || lifecycle_accounts.status_reason
-            else 'the CRM account is marked churned, but '
+            else
+                'the CRM account is marked churned, but '
                 || cast(active_subscriptions.active_subscriptions as {{ dbt.type_string() }})
                 || ' subscription(s) are still active in billing'
         end as evidence,

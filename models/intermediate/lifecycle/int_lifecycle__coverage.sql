@@ -82,7 +82,10 @@ clipped as (
         case
             when
                 clips.clip_date is not null
-                and (started.recorded_end_date is null or clips.clip_date < started.recorded_end_date)
+                and (
+                    started.recorded_end_date is null
+                    or clips.clip_date < started.recorded_end_date
+                )
                 then clips.clip_date
             else started.recorded_end_date
         end as effective_end_date
@@ -119,7 +122,9 @@ final as (
     from clipped
     cross join as_of
     -- an interval clipped on its first day never covered a day
-    where clipped.effective_end_date is null or clipped.effective_end_date > clipped.coverage_start_date
+    where
+        clipped.effective_end_date is null
+        or clipped.effective_end_date > clipped.coverage_start_date
 )
 
 select * from final

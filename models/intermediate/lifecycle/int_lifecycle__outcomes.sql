@@ -132,15 +132,20 @@ reactivated as (
         'new_coverage' as recorded_by,
         episodes.episode_id as source_record_id,
         coalesce(
-            sum(case when starting.coverage_source = 'subscription' then starting.arr_reporting end),
-            sum(case when starting.coverage_source = 'contract' then starting.arr_reporting end)
+            sum(case
+                when started_with.coverage_source = 'subscription'
+                    then started_with.arr_reporting
+            end),
+            sum(case
+                when started_with.coverage_source = 'contract' then started_with.arr_reporting
+            end)
         ) as arr_change_reporting
     from episodes
-    left join episode_coverage as starting
+    left join episode_coverage as started_with
         on
-            episodes.account_id = starting.account_id
-            and episodes.episode_number = starting.episode_number
-            and episodes.episode_start_date = starting.coverage_start_date
+            episodes.account_id = started_with.account_id
+            and episodes.episode_number = started_with.episode_number
+            and episodes.episode_start_date = started_with.coverage_start_date
     where episodes.is_reactivation
     group by 1, 2, 3, 4, 5, 6, 7
 ),

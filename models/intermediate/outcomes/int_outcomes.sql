@@ -1,8 +1,9 @@
 -- Per account and score date: did the account churn (or downgrade, or contract) within the
 -- next outcome_horizon_days? Churn is the end of the account's current lifecycle episode
--- (int_lifecycle__outcomes), so each episode of a reactivated account is labelled on its own. The score history comes from the snapshot (what was published) where
--- it has a row, else from the point-in-time backfill (what the current weights would have
--- said); history_source says which. A score date whose horizon runs past the end of the data
+-- (int_lifecycle__outcomes), so each episode of a reactivated account is labelled on its
+-- own. The score history comes from the snapshot (what was published) where it has a row,
+-- else from the point-in-time backfill (what the current weights would have said);
+-- history_source says which. A score date whose horizon runs past the end of the data
 -- is censored: it gets no label rather than a wrong "stayed".
 {%- set horizon = var('outcome_horizon_days') %}
 

@@ -17,33 +17,51 @@ catalogue as (
 
 -- one row per account, table and day with at least one row: the evidence
 evidence_days as (
-    select distinct account_id, 'product.events' as source_table, event_date as evidence_date
+    select distinct
+        account_id,
+        'product.events' as source_table,
+        event_date as evidence_date
     from {{ ref('int_usage__user_days') }}
     union all
-    select distinct account_id, 'product.seats' as source_table, effective_date as evidence_date
+    select distinct
+        account_id,
+        'product.seats' as source_table,
+        effective_date as evidence_date
     from {{ ref('stg_product__seats') }}
     where not is_deleted
     union all
     select distinct
-        account_id, 'support.tickets' as source_table, cast(created_at as date) as evidence_date
+        account_id,
+        'support.tickets' as source_table,
+        cast(created_at as date) as evidence_date
     from {{ ref('stg_support__tickets') }}
     where not is_deleted
     union all
     select distinct
-        account_id, 'crm.activities' as source_table, cast(occurred_at as date) as evidence_date
+        account_id,
+        'crm.activities' as source_table,
+        cast(occurred_at as date) as evidence_date
     from {{ ref('stg_crm__activities') }}
     where not is_deleted
     union all
-    select distinct account_id, 'crm.contacts' as source_table, active_from_date as evidence_date
+    select distinct
+        account_id,
+        'crm.contacts' as source_table,
+        active_from_date as evidence_date
     from {{ ref('stg_crm__contacts') }}
     where not is_deleted
     union all
     select distinct
-        account_id, 'crm.sentiment' as source_table, cast(recorded_at as date) as evidence_date
+        account_id,
+        'crm.sentiment' as source_table,
+        cast(recorded_at as date) as evidence_date
     from {{ ref('stg_crm__sentiment') }}
     where not is_deleted
     union all
-    select distinct account_id, 'billing.invoices' as source_table, issued_date as evidence_date
+    select distinct
+        account_id,
+        'billing.invoices' as source_table,
+        issued_date as evidence_date
     from {{ ref('stg_billing__invoices') }}
     where not is_deleted
     union all
@@ -62,7 +80,9 @@ evidence_days as (
     where not is_deleted
     union all
     select distinct
-        account_id, 'billing.disputes' as source_table, cast(opened_at as date) as evidence_date
+        account_id,
+        'billing.disputes' as source_table,
+        cast(opened_at as date) as evidence_date
     from {{ ref('stg_billing__disputes') }}
     where not is_deleted
     union all
@@ -108,10 +128,9 @@ windowed_evidence as (
         on
             evidence_days.account_id = account_dates.account_id
             and evidence_days.evidence_date <= account_dates.score_date
-            and evidence_days.evidence_date > cast(
-                {{ dbt.dateadd('day', '-1 * catalogue.evidence_window_days', 'account_dates.score_date') }}
-                as date
-            )
+            and evidence_days.evidence_date > cast({{ dbt.dateadd(
+                'day', '-1 * catalogue.evidence_window_days', 'account_dates.score_date'
+            ) }} as date)
     where catalogue.evidence_window_days is not null
     group by 1, 2, 3
 ),

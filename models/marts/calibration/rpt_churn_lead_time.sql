@@ -1,6 +1,6 @@
--- For every churn (one per ended episode): how long before the churn did the first alert fire (looking back
--- up to twice outcome_horizon_days)? No alert at all is a missed churn. The distribution and
--- the median per segment are in rpt_lead_time_summary.
+-- For every churn (one per ended episode): how long before the churn did the first alert fire
+-- (looking back up to twice outcome_horizon_days)? No alert at all is a missed churn. The
+-- distribution and the median per segment are in rpt_lead_time_summary.
 
 with
 

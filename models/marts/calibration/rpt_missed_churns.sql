@@ -1,5 +1,5 @@
--- Churns (one per ended episode) the score never flagged: no at_risk or critical final tier on any score
--- date in the outcome_horizon_days before the churn. Every row is a calibration point.
+-- Churns (one per ended episode) the score never flagged: no at_risk or critical final tier on
+-- any score date in the outcome_horizon_days before the churn. Every row is a calibration point.
 
 with
 
