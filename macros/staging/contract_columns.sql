@@ -37,7 +37,8 @@
             {%- do expressions.append('cast(null as ' ~ contract_sql_type(type) ~ ') as ' ~ name) -%}
         {%- else -%}
             {%- do exceptions.raise_compiler_error(
-                'raw table ' ~ relation ~ ' has no column ' ~ name ~ ', which the source '
+                'raw table ' ~ real.schema ~ '.' ~ real.identifier ~ ' has no column ' ~ name
+                ~ ', which the source '
                 ~ 'contract requires (' ~ source_name ~ '.' ~ table_name ~ '.' ~ name ~ ', '
                 ~ type ~ '). Next: add the column to the table, or to the view that maps your '
                 ~ 'export onto the contract (docs/source_contract.md); optional columns may be '

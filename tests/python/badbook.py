@@ -66,8 +66,43 @@ QUARANTINED: tuple[Quarantined, ...] = tuple(
             "responded_before_created",
         ),
         ("out-of-range value", "support.tickets", "BAD-TK-CSAT", "value_out_of_range"),
+        (
+            "missing required value",
+            "product.events",
+            "BAD-EV-NOFEATURE",
+            "missing_required_value",
+        ),
+        (
+            "missing required value",
+            "support.tickets",
+            "BAD-TK-NOSTATUS",
+            "missing_required_value",
+        ),
+        ("unknown reference", "billing.payments", "BAD-PAY-NOINVOICE", "unknown_reference"),
     )
 )
+
+#: Rows with a null optional column: staged with the null, never quarantined (raw table, key
+#: column, key, staged column that must be null).
+OPTIONAL_NULLS: tuple[tuple[str, str, str, str], ...] = (
+    ("product.events", "event_id", "BAD-EV-NOUSER", "user_id"),
+    ("product.features", "feature_key", "BAD-FT-NOKEY", "is_key_feature"),
+    ("crm.contracts", "contract_id", "BAD-K-NODATES", "end_date"),
+    ("crm.contracts", "contract_id", "BAD-K-NODATES", "renewal_date"),
+    ("crm.opportunities", "opportunity_id", "BAD-OP-NOAMOUNT", "amount_local"),
+)
+
+#: Activity dated before its account was created (a trial): staged, flagged, counted.
+BEFORE_CREATED: tuple[tuple[str, str, str], ...] = (
+    ("product.events", "event_id", "BAD-EV-TRIAL"),
+    ("support.tickets", "ticket_id", "BAD-TK-TRIAL"),
+    ("crm.activities", "activity_id", "BAD-ACT-TRIAL"),
+)
+
+#: Optional columns dropped from the raw tables (a table created before they were added to
+#: the contract), and a column the contract does not know, added to one.
+ABSENT_OPTIONAL = (("crm.accounts", "account_status"), ("crm.accounts", "churn_date"))
+EXTRA_COLUMN = ("product.events", "favourite_colour")
 
 
 def _rel(table: str) -> str:
@@ -124,6 +159,7 @@ def plant(wh: Warehouse) -> Planted:
     last = last.tz_convert("UTC") if last.tzinfo else last
     deleted_at = (last - pd.Timedelta(days=40)).strftime("%Y-%m-%d %H:%M:%S+00")
     acct = f"account_id = {text(template)}"
+    created = f"select created_date from raw_crm.accounts where {acct} limit 1"
     ev = "product.events"
     tk = "support.tickets"
     inv = "billing.invoices"
@@ -185,6 +221,50 @@ def plant(wh: Warehouse) -> Planted:
             _loaded_at=f"_loaded_at + {_interval(wh, 2)}",
         ),
         clone("billing.payments", "true", payment_id="'BAD-PAY-HUGE'", amount="1e12"),
+        # a required value left empty, and a parent that does not exist
+        clone(ev, acct, event_id="'BAD-EV-NOFEATURE'", feature_key="null"),
+        clone(tk, acct, ticket_id="'BAD-TK-NOSTATUS'", status="null"),
+        clone(
+            "billing.payments",
+            "true",
+            payment_id="'BAD-PAY-NOINVOICE'",
+            invoice_id="'NO-SUCH-INVOICE'",
+        ),
+        # optional columns left empty: staged with the null
+        clone(ev, acct, event_id="'BAD-EV-NOUSER'", user_id="null"),
+        clone("product.features", "true", feature_key="'BAD-FT-NOKEY'", is_key_feature="null"),
+        clone(
+            "crm.contracts",
+            acct,
+            contract_id="'BAD-K-NODATES'",
+            end_date="null",
+            renewal_date="null",
+        ),
+        clone("crm.opportunities", acct, opportunity_id="'BAD-OP-NOAMOUNT'", amount="null"),
+        # a requester who is a product user, not a CRM contact
+        clone(
+            tk,
+            acct,
+            ticket_id="'BAD-TK-USER'",
+            requester_id=f"(select min(user_id) from raw_product.events where {acct})",
+        ),
+        # a trial: activity before the account was created
+        *[
+            clone(
+                table,
+                acct,
+                **{
+                    key: text(value),
+                    column: f"cast(cast(({created}) as date) - {_interval(wh, 24 * 30)} "
+                    "as timestamp with time zone)",
+                },
+            )
+            for table, key, value, column in (
+                ("product.events", "event_id", "BAD-EV-TRIAL", "occurred_at"),
+                ("support.tickets", "ticket_id", "BAD-TK-TRIAL", "created_at"),
+                ("crm.activities", "activity_id", "BAD-ACT-TRIAL", "occurred_at"),
+            )
+        ],
         # the same instant in three time zones, and words instead of a timestamp
         *[
             clone(
@@ -220,6 +300,10 @@ def plant(wh: Warehouse) -> Planted:
         ),
         # a source table with no rows at all (no disputes this period)
         "delete from raw_billing.disputes",
+        # optional columns the table never had, and a column the contract does not know
+        *[f"alter table {_rel(table)} drop column {column}" for table, column in ABSENT_OPTIONAL],
+        f"alter table {_rel(EXTRA_COLUMN[0])} add column {EXTRA_COLUMN[1]} varchar",
+        f"update {_rel(EXTRA_COLUMN[0])} set {EXTRA_COLUMN[1]} = 'teal'",
     ]
     wh.execute(*statements)
     return Planted(template, deleted, renamed, zero_seats, deleted_at)

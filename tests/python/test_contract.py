@@ -211,3 +211,50 @@ def test_the_raw_tables_macro_lists_the_contract() -> None:
     macro = (ROOT / "macros" / "utils" / "raw_tables.sql").read_text()
     listed = re.findall(r"\('(\w+)', '(\w+)'\)", macro)
     assert listed == [(t.source, t.name) for t in TABLES]
+
+
+# ------------------------------------------------------------------------- the loader
+ACCOUNTS = {
+    "account_id": ["A1"],
+    "account_name": ["Northwind"],
+    "segment": ["smb"],
+    "created_date": ["2025-01-31"],
+}
+
+
+def test_the_loader_ignores_extra_columns_with_a_note() -> None:
+    import pandas as pd
+
+    from customer_health import contract, loader
+
+    notes: list[str] = []
+    frame = pd.DataFrame({**ACCOUNTS, "hubspot_score": [7], "favourite_colour": ["teal"]})
+    out = loader.conform(frame, contract.table("crm", "accounts"), note=notes.append)
+    assert list(out.columns) == contract.table("crm", "accounts").column_names
+    (note,) = notes
+    assert "ignored" in note and "hubspot_score, favourite_colour" in note
+    with pytest.raises(ValueError, match="no column.*account_id.*the table's key"):
+        loader.conform(pd.DataFrame({"acount_id": ["A1"]}), contract.table("crm", "accounts"))
+
+
+def test_the_loader_loads_into_a_table_created_before_an_optional_column(tmp_path: Path) -> None:
+    import pandas as pd
+
+    from customer_health import loader
+    from customer_health.warehouse import Warehouse
+
+    wh = Warehouse(engine="duckdb", duckdb_path=tmp_path / "old.duckdb")
+    loader.load_frames(wh, {"crm.accounts": pd.DataFrame(ACCOUNTS)})
+    wh.execute(
+        "alter table raw_crm.accounts drop column account_status",
+        "alter table raw_crm.accounts drop column churn_date",
+    )
+    more = pd.DataFrame({**ACCOUNTS, "account_id": ["A2"]})
+    assert loader.load_frames(wh, {"crm.accounts": more}, replace=False) == {"crm.accounts": 1}
+    assert int(wh.query_df("select count(*) as n from raw_crm.accounts").iloc[0, 0]) == 2
+    with pytest.raises(ValueError, match="has no column.*account_status.*add them"):
+        loader.load_frames(
+            wh,
+            {"crm.accounts": pd.DataFrame({**ACCOUNTS, "account_status": ["churned"]})},
+            replace=False,
+        )

@@ -112,8 +112,8 @@ def broken(duck_built: Warehouse, tmp_path_factory: pytest.TempPathFactory):
         "update raw_billing.invoices set amount = -120 where hash(invoice_id) % 10 = 0",
         # 20% orphan events
         "update raw_product.events set account_id = 'X' || account_id where hash(event_id) % 5 = 0",
-        # a dropped column
-        "alter table raw_crm.contracts drop column renewal_date",
+        # a dropped required column
+        "alter table raw_crm.contracts drop column start_date",
         # an unknown segment (not a spelling variant)
         "update raw_crm.accounts set segment = 'startup' where account_id = "
         "(select min(account_id) from raw_crm.accounts)",
@@ -174,10 +174,10 @@ def test_gate_fails_on_orphan_events(broken) -> None:
 def test_gate_fails_on_a_dropped_column(broken) -> None:
     sources = broken[0]
     assert has_failure(
-        sources, "source.crm.contracts", "renewal_date", "expect_table_columns_to_match_set"
+        sources, "source.crm.contracts", "start_date", "expect_table_columns_to_match_set"
     )
     missing = [f for f in failures_of(sources, "source.crm.contracts") if "missing_columns" in f]
-    assert missing[0]["missing_columns"] == ["renewal_date"]
+    assert missing[0]["missing_columns"] == ["start_date"]
     assert missing[0]["table"] == "raw_crm.contracts"
 
 
@@ -226,3 +226,127 @@ def test_tier_drift_is_a_warning_not_a_failure(duck_built: Warehouse, tmp_path: 
     drift = marts.suite("mart.tier_drift")
     assert drift.warnings and not drift.failures
     assert drift.observed["changed_share"] > quality.THRESHOLDS["tier_drift_max_share"]
+
+
+# --------------------------------------------------------------- real exports (issue 9)
+@pytest.fixture(scope="module")
+def real_export(duck_built: Warehouse, tmp_path_factory: pytest.TempPathFactory):
+    """A copy of the demo book shaped like a public export: no usage events, no billing
+    subscriptions (nor plan changes), a crm.accounts table created before account_status was
+    added to the contract, and invoices loaded two years after the data ends."""
+    directory = tmp_path_factory.mktemp("real_export")
+    wh = copy_warehouse(duck_built, directory)
+    con = duckdb.connect(str(wh.duckdb_path))
+    for statement in (
+        "delete from raw_product.events",
+        "delete from raw_billing.subscriptions",
+        "delete from raw_billing.plan_changes",
+        "alter table raw_crm.accounts drop column account_status",
+        "update raw_billing.invoices set _loaded_at = _loaded_at + interval 730 day",
+    ):
+        con.execute(statement)
+    con.close()
+    root = directory / "gx"
+    with quality.open_project(wh, root, root / "docs") as project:
+        return quality.validate_sources(wh, project)
+
+
+def test_empty_optional_tables_pass_the_gate_with_a_note(real_export) -> None:
+    assert real_export.success, real_export.failures
+    assert quality.REQUIRED_TABLES == {"crm.accounts"}
+    messages = [n["message"] for n in real_export.notes]
+    usage = [m for m in messages if m.startswith("raw_product.events is empty")]
+    assert usage and "usage factors" in usage[0] and "missing" in usage[0], messages
+    assert any(m.startswith("raw_billing.subscriptions is empty: the finance") for m in messages)
+    # no "observed null / fill in the column" freshness failure for the empty tables
+    assert not real_export.suite("source.freshness").failures
+    assert "source.product.events_daily" not in {s.suite for s in real_export.suites}
+
+
+def test_an_absent_optional_column_is_information_not_a_failure(real_export) -> None:
+    accounts = real_export.suite("source.crm.accounts")
+    assert accounts.success, accounts.failures
+    (note,) = accounts.notes
+    assert note["severity"] == "info" and note["column"] == "account_status"
+    # the enumeration is still checked where the column exists
+    assert ("crm.accounts", "account_status") in quality.ENUMS
+    assert set(quality.ENUMS["crm.accounts", "account_status"]) >= {"former_customer", "canceled"}
+
+
+def test_a_load_far_newer_than_the_data_warns_with_the_gap(real_export) -> None:
+    freshness = real_export.suite("source.freshness")
+    assert freshness.success
+    (warning,) = freshness.warnings
+    assert warning["table"] == "billing.invoices"
+    assert warning["observed_value"] > quality.THRESHOLDS["load_after_as_of_max_days"]
+    assert "days after as_of_date" in warning["message"]
+    assert f"{warning['observed_value']:.0f} days" in warning["message"]
+
+
+def test_failures_print_the_observed_value_next_to_the_bounds() -> None:
+    tier_share = {
+        "table": "marts.mart_account_health",
+        "column": "share_at_risk",
+        "expectation": "expect_column_values_to_be_between",
+        "kwargs": {"min_value": 0.0, "max_value": 0.7},
+        "element_count": 1,
+        "unexpected_count": 1,
+        "unexpected_percent": 100.0,
+        "unexpected_sample": [0.92],
+    }
+    assert quality.describe_failure(tier_share) == "observed 0.92; expected between 0 and 0.7"
+    mean = {
+        "expectation": "expect_column_mean_to_be_between",
+        "kwargs": {"min_value": 30.0, "max_value": 90.0},
+        "observed_value": 24.5,
+    }
+    assert quality.describe_failure(mean) == "observed 24.5; expected between 30 and 90"
+    rows = {
+        "expectation": "expect_column_values_to_be_between",
+        "kwargs": {"min_value": 0, "mostly": 0.95},
+        "element_count": 1800,
+        "unexpected_count": 180,
+        "unexpected_percent": 10.0,
+        "unexpected_sample": [-120.0],
+    }
+    text = quality.describe_failure(rows)
+    assert "180 unexpected of 1800 rows (10.00%)" in text
+    assert "expected at least 0 for at least 95% of rows" in text
+
+
+def test_mart_bounds_are_read_from_a_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert quality.mart_bounds() == {}
+    path = tmp_path / "bounds.yml"
+    path.write_text("tier_share: {at_risk: [0.0, 0.95]}\nhealth_score_mean: [20, 90]\n")
+    monkeypatch.setenv(quality.MART_BOUNDS_ENV, str(path))
+    bounds = quality.mart_bounds()
+    assert bounds["tier_share"] == {"at_risk": [0.0, 0.95]}
+    assert quality._bound(bounds, "tier_share", "at_risk") == ((0.0, 0.95), "critical")
+    assert quality._bound(bounds, "tier_share", "healthy")[1] == "warning"
+    assert quality._bound(bounds, "health_score_stdev_min") == (2.0, "warning")
+    path.write_text("tier_shares: {}\n")
+    with pytest.raises(ValueError, match="unknown key"):
+        quality.mart_bounds()
+
+
+def test_distribution_checks_warn_unless_configured(duck_built: Warehouse, tmp_path: Path) -> None:
+    """A book with 92% of accounts at risk (here: bounds no book meets) warns by default;
+    configured, the same bound fails; a lost account always fails."""
+    saved = quality.THRESHOLDS["tier_share"]
+    quality.THRESHOLDS["tier_share"] = {"healthy": (0.99, 1.0), "at_risk": (0.0, 0.01)}
+    try:
+        with quality.open_project(duck_built, tmp_path, tmp_path / "docs") as project:
+            default = quality.validate_marts(duck_built, project)
+            configured = quality.validate_marts(
+                duck_built, project, bounds={"tier_share": {"healthy": [0.99, 1.0]}}
+            )
+    finally:
+        quality.THRESHOLDS["tier_share"] = saved
+    assert default.success
+    assert {w["column"] for w in default.suite("mart.tier_shares").warnings} == {
+        "share_healthy",
+        "share_at_risk",
+    }
+    assert not configured.success
+    assert [f["column"] for f in configured.suite("mart.tier_shares").failures] == ["share_healthy"]
+    assert "from staging.stg_crm__accounts" in quality.live_accounts_sql()

@@ -68,9 +68,15 @@ def fingerprint(wh: Warehouse) -> tuple:
     return tuple(wh.query_df(MART_FINGERPRINT).iloc[0])
 
 
-def no_dbt(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
+def no_dbt(monkeypatch: pytest.MonkeyPatch, kwargs: list[dict] | None = None) -> list[list[str]]:
     calls: list[list[str]] = []
-    monkeypatch.setattr(dbt_runner, "run", lambda args, wh, **kw: calls.append(args))
+
+    def fake(args: list[str], wh: Warehouse, **kw: object) -> None:
+        calls.append(args)
+        if kwargs is not None:
+            kwargs.append(kw)
+
+    monkeypatch.setattr(dbt_runner, "run", fake)
     return calls
 
 
@@ -100,6 +106,13 @@ def test_run_ok(first_run) -> None:
     # the tiers of this run are kept for the next run's drift check
     record = json.loads(orchestrate.tiers_record_path(run.summary_path).read_text())
     assert len(record["tiers"]) == fingerprint(first_run[0])[0]
+    # activity before account creation is counted and printed (the demo book has none)
+    assert summary["before_account_created"] == {
+        "product.events": 0,
+        "support.tickets": 0,
+        "crm.activities": 0,
+    }
+    assert "Activity before account creation: none." in run.result.output
     # progress per step, and where things went
     output = run.result.output
     assert "[1/3]" in output and "[3/3]" in output
@@ -182,19 +195,104 @@ def test_dbt_failure_exits_20(first_run, tmp_path: Path, monkeypatch: pytest.Mon
     assert [s["status"] for s in run.summary["steps"]] == ["passed", "failed", "skipped"]
 
 
+def test_a_distribution_outside_its_default_bounds_only_warns(
+    first_run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The public book had 92% of accounts at risk: a default (demo-sized) bound warns."""
+    no_dbt(monkeypatch)
+    monkeypatch.setitem(quality.THRESHOLDS, "tier_share", {"healthy": (0.99, 1.0)})
+    run = invoke(first_run[0], tmp_path)
+    assert run.result.exit_code == 0, run.result.output
+    (warning,) = [w for w in run.summary["warnings"] if "mart.tier_shares" in w]
+    assert "[share_healthy]: observed 0." in warning
+    assert "expected between 0.99 and 1" in warning and "CUSTOMER_HEALTH_MART_BOUNDS" in warning
+    assert "WARNING: mart.tier_shares" in run.result.output
+
+
 def test_mart_check_failure_exits_30(
     first_run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     no_dbt(monkeypatch)
-    monkeypatch.setitem(quality.THRESHOLDS, "tier_share", {"healthy": (0.99, 1.0)})
-    run = invoke(first_run[0], tmp_path)
+    bounds = tmp_path / "bounds.yml"
+    bounds.write_text("tier_share:\n  healthy: [0.99, 1.0]\n")
+    run = invoke(first_run[0], tmp_path, "--mart-bounds", str(bounds))
     assert run.result.exit_code == orchestrate.EXIT_MART_CHECK == 30
     assert run.summary["status"] == "mart_check_failed"
+    assert run.summary["mart_bounds"] == {"tier_share": {"healthy": [0.99, 1.0]}}
     (suite,) = [s for s in run.summary["suites"] if not s["success"]]
     assert suite["suite"] == "mart.tier_shares"
     assert suite["failures"][0]["column"] == "share_healthy"
+    # the observed share is printed next to the rule and its bounds
+    assert "[share_healthy]: expect_column_values_to_be_between: observed 0." in run.result.output
+    assert "expected between 0.99 and 1" in run.result.output
     # a failed check does not become the baseline for the next drift check
     assert not orchestrate.tiers_record_path(run.summary_path).exists()
+
+
+def test_vars_reach_dbt_and_set_the_gates_as_of_date(
+    first_run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    kwargs: list[dict] = []
+    no_dbt(monkeypatch, kwargs)
+    score_date = first_run[1].summary["score_date"]
+    run = invoke(
+        first_run[0], tmp_path, "--vars", f"{{as_of_date: {score_date}, score_grain: day}}"
+    )
+    assert run.result.exit_code == 0, run.result.output
+    assert kwargs[0]["dbt_vars"] == {"as_of_date": score_date, "score_grain": "day"}
+    assert run.summary["as_of_date"] == score_date
+    assert run.summary["as_of_date_source"] == "option"
+
+
+def test_vars_that_disagree_with_as_of_date_cannot_start(tmp_path: Path, first_run) -> None:
+    run = invoke(
+        first_run[0],
+        tmp_path,
+        "--as-of-date",
+        "2026-01-01",
+        "--vars",
+        "{as_of_date: 2026-02-01}",
+    )
+    assert run.result.exit_code == orchestrate.EXIT_CANNOT_START
+    assert "disagree" in run.summary["message"]
+
+
+def test_build_passes_vars_to_dbt_and_prints_early_activity(
+    first_run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from customer_health.cli import main
+
+    kwargs: list[dict] = []
+    calls = no_dbt(monkeypatch, kwargs)
+    result = CliRunner().invoke(
+        main,
+        ["build", "--target", "duckdb", "--vars", '{"score_grain": "week"}'],
+        env={"CUSTOMER_HEALTH_DUCKDB_PATH": str(first_run[0].duckdb_path)},
+    )
+    assert result.exit_code == 0, result.output
+    assert calls == [["build"]] and kwargs[0]["dbt_vars"] == {"score_grain": "week"}
+    assert "Activity before account creation: none." in result.output
+    bad = CliRunner().invoke(main, ["build", "--target", "duckdb", "--vars", "[1, 2]"])
+    assert bad.exit_code == 2 and "must be a mapping" in bad.output
+
+
+def test_calibrate_says_when_the_proposal_changes_nothing() -> None:
+    """(calibrate's summary message; kept here, with the other printed messages.)"""
+    from customer_health import calibrate
+
+    def metrics(before: float, after: float) -> dict:
+        return {
+            "all": {
+                "current": {"roc_auc": before, "roc_auc_within_segments": None},
+                "proposed": {"roc_auc": after, "roc_auc_within_segments": None},
+            }
+        }
+
+    (same,) = calibrate._warnings(metrics(0.50104, 0.50098))
+    assert "does not change" in same and "0.501 before and after" in same
+    assert "worse" not in same
+    (worse,) = calibrate._warnings(metrics(0.62, 0.55))
+    assert "ranks churners worse" in worse and "0.620 -> 0.550" in worse
 
 
 def test_cannot_start_without_a_warehouse(tmp_path: Path) -> None:

@@ -4,8 +4,10 @@ latest version, soft deletes stay as flags, foreign money is converted, PII is h
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pandas as pd
+import yaml
 
 from customer_health.contract import TABLES
 from customer_health.warehouse import Warehouse
@@ -118,3 +120,79 @@ def test_no_raw_email_or_phone_leaves_staging(duck_built: Warehouse) -> None:
     domains = contacts["email_domain"].dropna()
     assert domains.str.contains(r"\.").all()
     assert pd.Series(domains).nunique() > 1
+
+
+# ------------------------------------------------------------- the tests on staged columns
+STAGING = Path(__file__).resolve().parents[2] / "models" / "staging"
+
+#: Staged columns the base model guarantees without a required_checks() entry: the key and
+#: account checks, the currency check (unknown_currency), housekeeping, and derived columns.
+GUARANTEED = {
+    "account_id",
+    "currency",
+    "is_deleted",
+    "loaded_at",
+    "source_versions",
+    "event_date",  # occurred_at is required
+    "is_before_account_created",  # occurred_at / created_at and the account's created_date
+    "seat_record_id",  # the key (account_id, effective_date)
+    "effective_date",  # part of the key
+    "reopened_count",  # coalesced to 0
+}
+
+
+def _staged_tests() -> list[tuple[str, str, str, dict]]:
+    """(model, column, test name, test config) for every test on a staged column."""
+    out = []
+    for path in sorted(STAGING.glob("*/_*__models.yml")):
+        for model in yaml.safe_load(path.read_text())["models"]:
+            for column in model.get("columns", []):
+                for test in column.get("data_tests", []):
+                    name = test if isinstance(test, str) else next(iter(test))
+                    config = {} if isinstance(test, str) else test[name] or {}
+                    out.append((model["name"], column["name"], name, config))
+    return out
+
+
+def test_no_not_null_or_relationships_test_can_fail_on_a_row_the_base_model_could_quarantine():
+    """Each not_null test guards a column the base model quarantines when null (the key, the
+    account, a required_checks() entry) or derives; each relationships test that fails the
+    build is on a column whose parent the base model checks (account_checks, reference_checks).
+    Optional columns have neither."""
+    problems = []
+    for model, column, test, config in _staged_tests():
+        if model == "stg_crm__outcomes":
+            continue  # built from staged models, not from a raw table
+        source, entity = model.removeprefix("stg_").split("__")
+        base = (STAGING / source / "base" / f"base_{source}__{entity}.sql").read_text()
+        key = next(t.key for t in TABLES if t.source == source and t.name == entity)
+        required = set(
+            re.findall(r"'(\w+)'", "".join(re.findall(r"required_checks\(\[(.*?)\]\)", base, re.S)))
+        )
+        references = set(re.findall(r"reference_checks\('(\w+)'", base))
+        if test == "not_null" and column not in GUARANTEED | set(key) | required:
+            problems.append(f"{model}.{column}: not_null, but the base model does not check it")
+        severity = (config.get("config") or {}).get("severity", "error")
+        if (
+            test == "relationships"
+            and severity != "warn"
+            and column not in {"account_id"} | references
+        ):
+            problems.append(f"{model}.{column}: relationships fails the build unchecked")
+    assert not problems, problems
+
+
+def test_optional_columns_carry_no_not_null_test_and_requesters_no_contact_test() -> None:
+    tests = {(m, c, t) for m, c, t, _ in _staged_tests()}
+    for model, column in (
+        ("stg_product__events", "user_id"),
+        ("stg_product__features", "is_key_feature"),
+        ("stg_crm__contracts", "end_date"),
+        ("stg_crm__contracts", "renewal_date"),
+        ("stg_crm__opportunities", "amount_local"),
+    ):
+        assert (model, column, "not_null") not in tests, f"{model}.{column}"
+    # a requester may be a product user: a test against contacts would warn on each of them
+    assert ("stg_support__tickets", "requester_id", "relationships") not in tests
+    for model in ("stg_product__events", "stg_support__tickets", "stg_crm__activities"):
+        assert (model, "is_before_account_created", "not_null") in tests, model
