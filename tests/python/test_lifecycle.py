@@ -14,9 +14,11 @@ import pytest
 
 from customer_health import contract, loader, report
 from customer_health import dbt as dbt_runner
+from customer_health.doctor import diagnose
 from customer_health.warehouse import Warehouse
 
 from .conftest import duckdb_warehouse, pg_warehouse
+from .test_doctor import PROJECT
 
 BILLING_TABLES = [t.name for t in contract.TABLES if t.source == "billing"]
 
@@ -140,3 +142,36 @@ def test_the_report_says_which_families_had_no_data(
     out = tmp_path_factory.mktemp(f"no_billing_report_{no_billing.engine}") / "report.html"
     report.build_report(no_billing, out)
     assert "no data: finance" in out.read_text()
+
+
+def test_the_doctor_and_the_models_agree_on_the_demo_book(duck_built: Warehouse) -> None:
+    """Two implementations of the lifecycle rules, the doctor's (pandas, on the raw tables,
+    before any build) and the models' (SQL), agree account by account on a generated book with
+    multi-subscription accounts, contractions, reactivations and contradicting churn flags."""
+    life = diagnose(duck_built, PROJECT).life
+    models = duck_built.query_df(
+        "select account_id, lifecycle_status, episode_count "
+        "from intermediate.int_lifecycle__accounts"
+    )
+    doctor = life.accounts.set_index("account_id")["lifecycle_status"].to_dict()
+    mismatched = {
+        r.account_id: (r.lifecycle_status, doctor.get(r.account_id))
+        for r in models.itertuples(index=False)
+        if doctor.get(r.account_id) != r.lifecycle_status
+    }
+    assert not mismatched, mismatched
+    outcomes = duck_built.query_df(
+        "select outcome_type, count(*) as n from intermediate.int_lifecycle__outcomes "
+        "where outcome_type in ('churned', 'contracted', 'reactivated') group by 1"
+    )
+    by_type = dict(zip(outcomes["outcome_type"], outcomes["n"].astype(int), strict=True))
+    assert by_type.get("reactivated", 0) > 0 and by_type.get("contracted", 0) > 0, by_type
+    summary = life.summary()
+    assert summary["churned_episodes"] == by_type.get("churned", 0)
+    assert summary["contractions"] == by_type["contracted"]
+    assert summary["reactivations"] == by_type["reactivated"]
+    conflicts = duck_built.query_df(
+        "select conflict_type, count(*) as n from intermediate.int_lifecycle__conflicts group by 1"
+    )
+    for row in conflicts.itertuples(index=False):
+        assert summary["conflicts"]["by_type"][row.conflict_type]["count"] == int(row.n)

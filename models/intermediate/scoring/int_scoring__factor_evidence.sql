@@ -12,7 +12,14 @@ account_dates as (
 ),
 
 catalogue as (
-    select * from {{ ref('factor_catalogue') }}
+    select
+        factor_name,
+        source_table,
+        evidence_table,
+        -- blank: any time before the score date
+        cast(nullif(trim(evidence_window_days), '') as {{ dbt.type_int() }})
+            as evidence_window_days
+    from {{ ref('factor_catalogue') }}
 ),
 
 -- one row per account, table and day with at least one row: the evidence
