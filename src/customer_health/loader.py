@@ -151,10 +151,11 @@ def conform(
     Missing columns are filled: ``_is_deleted`` with false, ``_loaded_at`` with the current
     time, any other with nulls (an optional column may be left out; the source gate reports a
     required one left empty). Columns the contract does not know are ignored, and ``note`` is
-    told which. A frame without the table's key columns raises ``ValueError``.
+    told which. A frame with rows but without the table's key columns raises ``ValueError``;
+    a frame with no rows is an empty table, whatever its columns.
     """
     unknown = [str(c) for c in frame.columns if c not in table.column_names]
-    missing_key = [k for k in table.key if k not in frame.columns]
+    missing_key = [k for k in table.key if k not in frame.columns] if len(frame) else []
     if missing_key:
         extra = f"; it has column(s) the contract does not know: {', '.join(unknown)}"
         raise ValueError(

@@ -225,7 +225,8 @@ CONTRACTIONS = {
     ("B04", D("2026-02-10"), 3600.0),  # extra seats 300 x 12
     ("B04", D("2026-05-20"), 2400.0),  # sms add-on 200 x 12
     ("B06", D("2026-02-28"), 8400.0),  # starter 700 x 12; the episode runs to 2026-03-10
-    ("B09", D("2026-02-01"), 9600.0),  # business 800 x 12; the next plan joins the episode
+    # not B09: its business plan ended 2026-02-01 with no other subscription running; the next
+    # plan, 19 days later, replaced it (900 > 800): a plan switch, not a contraction
     ("B19", D("2026-04-01"), 18000.0),  # contract A, churned, ends the day after 2026-03-31
 }
 

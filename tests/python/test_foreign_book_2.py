@@ -155,7 +155,7 @@ def test_finance_is_missing_for_every_live_account(run2: tuple) -> None:
 
 
 def test_the_run_summary_counts_the_lifecycle(run2: tuple) -> None:
-    _, result, _, output = run2
+    _, result, output, _ = run2
     lifecycle = result.summary["lifecycle"]
     assert lifecycle["accounts"].get("live", 0) == len(book.LIVE_ACCOUNTS)
     assert sum(lifecycle["conflicts"].values()) == len(book.CONFLICTS)

@@ -72,16 +72,20 @@ def test_one_churn_outcome_per_ended_episode(duck_built: Warehouse) -> None:
 
 def test_crm_only_churns_are_listed_as_conflicts(duck_built: Warehouse) -> None:
     """The demo plants churns recorded only in the CRM (billing forgot to cancel): each ends
-    its episode on the lost renewal, and its still-running subscription is a conflict."""
+    its episode on the CRM's date, and its still-running subscription is a conflict."""
     conflicts = duck_built.query_df(
-        "select conflicts.account_id, conflicts.evidence, accounts.lifecycle_status "
-        "from intermediate.int_lifecycle__conflicts as conflicts "
-        "inner join intermediate.int_lifecycle__accounts as accounts "
-        "on conflicts.account_id = accounts.account_id "
-        "where conflict_type = 'billing_active_after_churn'"
+        """
+        select conflicts.account_id, conflicts.evidence, episodes.episode_end_date
+        from intermediate.int_lifecycle__conflicts as conflicts
+        left join intermediate.int_lifecycle__episodes as episodes
+            on conflicts.account_id = episodes.account_id
+            and conflicts.conflict_date = episodes.episode_end_date
+            and episodes.end_reason = 'explicit_churn'
+        where conflicts.conflict_type = 'billing_active_after_churn'
+        """
     )
     assert len(conflicts) > 0
-    assert (conflicts["lifecycle_status"] != "live").all()
+    assert conflicts["episode_end_date"].notna().all(), conflicts
     assert conflicts["evidence"].str.contains("the CRM recorded a churn on").all()
 
 

@@ -361,7 +361,24 @@ def compute(
                 )
         for i in intervals:
             episode_end = spans[i.episode - 1][1]
-            if i.cancelled and i.end is not None and (episode_end is None or episode_end > i.end):
+            # a contraction: cancelled (not cut by a churn record) while another interval of
+            # the same kind still covers its end date; a plan replaced after a gap is not one
+            runs_on = any(
+                o is not i
+                and o.kind == i.kind
+                and o.episode == i.episode
+                and i.end is not None
+                and o.start <= i.end
+                and (o.end is None or o.end > i.end)
+                for o in intervals
+            )
+            clipped = i.end is not None and (i.raw_end is None or i.end < i.raw_end)
+            if (
+                i.cancelled
+                and not clipped
+                and runs_on
+                and (episode_end is None or episode_end > i.end)
+            ):
                 outcome_rows.append(
                     dict(
                         account_id=a,
