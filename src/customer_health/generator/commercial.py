@@ -48,6 +48,12 @@ from customer_health.generator.params import (
 ADD_ONS: tuple[str, ...] = tuple(LIFECYCLE["add_on_price_usd"])
 
 
+def lift(p: np.ndarray, jump: np.ndarray) -> np.ndarray:
+    """Probabilities moved by ``jump`` on the logit scale."""
+    p = np.clip(p, 1e-9, 1 - 1e-9)
+    return sigmoid(np.log(p / (1 - p)) + jump)
+
+
 @dataclass
 class _Sub:
     """One subscription while its account's history is walked."""
@@ -89,11 +95,12 @@ class Commercial(BlockBase):
     """Walks each account's commercial timeline and decides churn at every renewal."""
 
     def _price(self, i: int, plan: int) -> float:
+        """List price per seat and month of a plan, in the account's currency."""
         return float(round(PLAN_PRICE_USD[plan] * FX[self.currency[i]]))
 
     def _mrr(self, i: int, plan: int, seats: int) -> float:
-        price = round(PLAN_PRICE_USD[plan] * FX[self.currency[i]])
-        return float(seats * price + round(self.fee[i] * FX[self.currency[i]]))
+        """MRR of a base subscription: seats at the plan's price, plus the platform fee."""
+        return seats * self._price(i, plan) + round(self.fee[i] * FX[self.currency[i]])
 
     def _commercial(self) -> None:
         """Contracts, renewals (churn decisions), subscriptions, plan and seat changes,
@@ -122,7 +129,7 @@ class Commercial(BlockBase):
         # partial cancellation: the first week an extra subscription is dropped, at a weekly
         # hazard that grows as the finance and usage latents fall (after the signature week)
         use_w = self.latent["usage"][:, PRE_WEEKS : PRE_WEEKS + W]
-        hazard = lc["contraction_rate"] / 52 * (1 - 0.5 * (fin_w + use_w)) ** 2
+        hazard = lc["contraction_rate"] / 52 * (1 - 0.5 * (fin_w + use_w)) ** 3
         signed = np.arange(W)[None, :] * 7 > self.created[:, None]
         hit = (rng.random((n, 2, W)) < hazard[:, None, :]) & signed[:, None, :]
         draws["drop"] = np.where(
@@ -135,11 +142,23 @@ class Commercial(BlockBase):
         for i in range(n):
             self._walk(i, draws, book)
         del self._fam
-        self._lifecycle_arrays(book)
+        self._lifecycle_arrays()
         self.timeline = np.array(book.timeline, dtype=np.float64).reshape(-1, 3)
         self.seats_rows = book.seats_rows
         self.contract_starts = book.contract_starts
         self._commercial_tables(book)
+
+    def _winback(self, i: int, day: int) -> None:
+        """A returning account makes a fresh start: its health (and so every family latent)
+        jumps at the return, and the jump fades (LIFECYCLE winback_boost, _persistence)."""
+        k0 = int(self._grid(day))
+        weeks = np.arange(self.p.grid_weeks - k0)
+        boost = LIFECYCLE["winback_boost"] * LIFECYCLE["winback_persistence"] ** weeks
+        for j, f in enumerate(FAMILIES):
+            lifted = lift(self.latent[f][i, k0:], boost)
+            self.latent[f][i, k0:] = lifted
+            self._fam[j, i, k0:] = lifted  # the churn decisions of the new episode see it
+        self.health[i, k0:] = lift(self.health[i, k0:], boost)
 
     def _walk(self, i: int, draws: dict[str, Any], book: _Book) -> None:
         """One account's history, event by event, through its episodes."""
@@ -243,6 +262,7 @@ class Commercial(BlockBase):
                 )
                 live_extras = []
                 book.reactivations.append((i, last_churn, day, episode + 1))
+                self._winback(i, day)
                 episode, ep_start, live = episode + 1, day, True
                 k_start, arr = day, 12 * total()
                 book.contract_starts.append((i, day, arr))

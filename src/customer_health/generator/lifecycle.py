@@ -2,9 +2,9 @@
 
 The commercial walk (:mod:`.commercial`) decides when each episode starts and ends; this stage
 turns that into the arrays the activity tables read (an account is live only inside an
-episode), re-ramps usage after a return, draws the versions of the ``crm.accounts`` row that
-carry ``account_status`` and ``churn_date`` (including flags that contradict billing), and
-records the truth: ``truth.episodes``, ``truth.contractions`` and ``truth.reactivations``.
+episode), draws the versions of the ``crm.accounts`` row that carry ``account_status`` and
+``churn_date`` (including flags that contradict billing), and records the truth:
+``truth.episodes``, ``truth.contractions`` and ``truth.reactivations``.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from customer_health.generator.block import FAR, NULL, PRE_WEEKS, BlockBase, transpose
+from customer_health.generator.block import FAR, NULL, BlockBase, transpose
 from customer_health.generator.params import CURRENCIES, LIFECYCLE
 
 if TYPE_CHECKING:
@@ -21,9 +21,9 @@ if TYPE_CHECKING:
 
 
 class Lifecycle(BlockBase):
-    """Episodes as arrays, the return ramp, the CRM status versions and the lifecycle truth."""
+    """Episodes as arrays, the CRM status versions and the lifecycle truth."""
 
-    def _lifecycle_arrays(self, book: _Book) -> None:
+    def _lifecycle_arrays(self) -> None:
         """ep_from / ep_to / ep_churn (n, E) from the episodes the walk recorded."""
         n_ep = max(1, max(len(e) for e in self.episodes)) if self.n else 1
         self.ep_from = np.full((self.n, n_ep), FAR, dtype=np.int64)
@@ -35,16 +35,6 @@ class Lifecycle(BlockBase):
                 self.ep_to[i, e] = min(churn, self.p.days)
                 self.ep_churn[i, e] = churn
         self.churn_day = self.ep_churn[:, 0].copy()
-        # a returning account ramps its usage up again over its first 8 weeks back
-        if book.reactivations:
-            acct = np.array([r[0] for r in book.reactivations], dtype=np.int64)
-            back = np.array([r[2] for r in book.reactivations], dtype=np.float64)
-            usage = self.latent["usage"].copy()
-            weeks = np.arange(usage.shape[1])[None, :] - PRE_WEEKS - back[:, None] / 7.0
-            ramp = np.where(weeks >= -1, np.clip(0.4 + 0.6 * weeks / 8.0, 0.4, 1.0), 1.0)
-            for row, i in enumerate(acct):
-                usage[i] *= ramp[row]
-            self.latent["usage"] = usage
 
     def _lifecycle_truth(self, book: _Book, sub_number: np.ndarray) -> None:
         """truth.contractions and truth.reactivations; keep the episodes for the CRM flags."""

@@ -102,12 +102,16 @@ LIFECYCLE: dict[str, Any] = {
     # add-on plans: list price per seat and month in USD
     "add_on_price_usd": {"analytics_add_on": 25, "automation_add_on": 30, "premium_support": 15},
     # partial cancellation: yearly rate at which an extra subscription is cancelled while the
-    # base plan goes on, at the worst finance/usage latent (scaled by (1 - L)^2, L the mean of
-    # the two latents)
-    "contraction_rate": 1.2,
+    # base plan goes on, at the worst finance/usage latent (scaled by (1 - L)^3, L the mean of
+    # the two latents: steep, so that a contraction says something about the account)
+    "contraction_rate": 3.0,
     # churned accounts that come back (a new subscription and contract), and when
     "reactivation_share": 0.25,
     "reactivation_delay_days": (61, 274),
+    # a win-back is a fresh start: the overall health jumps by this much (logit scale) at the
+    # return, and the jump fades by this factor a week (half-life about 23 weeks)
+    "winback_boost": 2.0,
+    "winback_persistence": 0.97,
     # seats at the return, as a share of the licensed seats at the churn
     "reactivation_seat_share": (0.5, 1.0),
     # crm.accounts: accounts whose CRM row carries account_status ('active' or 'churned');
