@@ -149,7 +149,9 @@ def plant(wh: Warehouse) -> Planted:
     """Plant every case in a freshly loaded (not yet built) book."""
     accounts = wh.query_df(
         "select account_id from raw_crm.accounts where not coalesce(_is_deleted, false) "
-        "and account_id in (select account_id from raw_product.events) "
+        # active to the end, so that the one soft-deleted below has activity after it
+        "and account_id in (select account_id from raw_product.events where occurred_at >= "
+        "(select max(occurred_at) from raw_product.events) - interval '30 days') "
         "group by account_id order by account_id"
     )["account_id"].tolist()
     template, deleted, renamed, zero_seats = accounts[:4]

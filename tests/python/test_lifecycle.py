@@ -72,10 +72,13 @@ def test_one_churn_outcome_per_ended_episode(duck_built: Warehouse) -> None:
 
 def test_crm_only_churns_are_listed_as_conflicts(duck_built: Warehouse) -> None:
     """The demo plants churns recorded only in the CRM (billing forgot to cancel): each ends
-    its episode on the CRM's date, and its still-running subscription is a conflict."""
+    its episode on the CRM's date, and its still-running subscription is a conflict. Where a
+    contract renewed within the grace days after the churn, the episode goes on, and the
+    conflict's resolution says so."""
     conflicts = duck_built.query_df(
         """
-        select conflicts.account_id, conflicts.evidence, episodes.episode_end_date
+        select conflicts.account_id, conflicts.evidence, conflicts.resolution,
+               episodes.episode_end_date
         from intermediate.int_lifecycle__conflicts as conflicts
         left join intermediate.int_lifecycle__episodes as episodes
             on conflicts.account_id = episodes.account_id
@@ -85,7 +88,10 @@ def test_crm_only_churns_are_listed_as_conflicts(duck_built: Warehouse) -> None:
         """
     )
     assert len(conflicts) > 0
-    assert conflicts["episode_end_date"].notna().all(), conflicts
+    ended = conflicts["episode_end_date"].notna()
+    assert ended.sum() > 0
+    assert conflicts.loc[ended, "resolution"].str.startswith("the CRM churn ends").all()
+    assert conflicts.loc[~ended, "resolution"].str.contains("continues the episode").all()
     assert conflicts["evidence"].str.contains("the CRM recorded a churn on").all()
 
 

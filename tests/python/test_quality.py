@@ -349,4 +349,4 @@ def test_distribution_checks_warn_unless_configured(duck_built: Warehouse, tmp_p
     }
     assert not configured.success
     assert [f["column"] for f in configured.suite("mart.tier_shares").failures] == ["share_healthy"]
-    assert "from staging.stg_crm__accounts" in quality.live_accounts_sql()
+    assert "from intermediate.int_lifecycle__accounts" in quality.live_accounts_sql()

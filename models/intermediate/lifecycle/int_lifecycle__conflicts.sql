@@ -33,27 +33,35 @@ events as (
 
 billing_after_churn as (
     select
-        account_id,
-        org_id,
+        coverage.account_id,
+        coverage.org_id,
         'billing_active_after_churn' as conflict_type,
-        churn_clip_date as conflict_date,
-        coverage_source || ' ' || source_record_id || ' runs '
+        coverage.churn_clip_date as conflict_date,
+        coverage.coverage_source || ' ' || coverage.source_record_id || ' runs '
         || case
-            when recorded_end_date is null then 'with no end'
-            else 'until ' || cast(recorded_end_date as {{ dbt.type_string() }})
+            when coverage.recorded_end_date is null then 'with no end'
+            else 'until ' || cast(coverage.recorded_end_date as {{ dbt.type_string() }})
         end
         || ' but the CRM recorded a churn on '
-        || cast(churn_clip_date as {{ dbt.type_string() }}) as evidence,
-        'the CRM churn ends the episode; billing after it is not counted as paying'
-            as resolution,
-        source_record_id as evidence_record_id
+        || cast(coverage.churn_clip_date as {{ dbt.type_string() }}) as evidence,
+        case
+            when ended.account_id is not null
+                then 'the CRM churn ends the episode; billing after it is not counted as paying'
+            else 'a subscription or contract that started within the grace days after the churn '
+                || 'continues the episode: the account stays a customer'
+        end as resolution,
+        coverage.source_record_id as evidence_record_id
     from coverage
+    left join episodes as ended
+        on
+            coverage.account_id = ended.account_id
+            and coverage.churn_clip_date = ended.episode_end_date
     where
-        is_clipped_by_churn
+        coverage.is_clipped_by_churn
         and (
-            recorded_end_date is null
-            or recorded_end_date
-            > cast({{ dbt.dateadd('day', grace, 'churn_clip_date') }} as date)
+            coverage.recorded_end_date is null
+            or coverage.recorded_end_date
+            > cast({{ dbt.dateadd('day', grace, 'coverage.churn_clip_date') }} as date)
         )
 ),
 
@@ -133,6 +141,9 @@ status_disagrees as (
         case
             when lifecycle_accounts.account_status = 'active'
                 then 'the account is not scored: no subscription or contract covers today'
+            when lifecycle_accounts.lifecycle_status = 'live'
+                then 'the account is scored: a subscription or contract that started after '
+                || 'the churn continues its episode'
             else 'the account is not scored: the CRM churn ends the episode'
         end as resolution,
         lifecycle_accounts.account_id as evidence_record_id
