@@ -47,7 +47,8 @@ billing_after_churn as (
         case
             when ended.account_id is not null
                 then 'the CRM churn ends the episode; billing after it is not counted as paying'
-            else 'a subscription or contract that started within the grace days after the churn '
+            else
+                'a subscription or contract that started within the grace days after the churn '
                 || 'continues the episode: the account stays a customer'
         end as resolution,
         coverage.source_record_id as evidence_record_id
@@ -142,8 +143,9 @@ status_disagrees as (
             when lifecycle_accounts.account_status = 'active'
                 then 'the account is not scored: no subscription or contract covers today'
             when lifecycle_accounts.lifecycle_status = 'live'
-                then 'the account is scored: a subscription or contract that started after '
-                || 'the churn continues its episode'
+                then
+                    'the account is scored: a subscription or contract that started after '
+                    || 'the churn continues its episode'
             else 'the account is not scored: the CRM churn ends the episode'
         end as resolution,
         lifecycle_accounts.account_id as evidence_record_id
