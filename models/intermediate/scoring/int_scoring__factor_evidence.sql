@@ -29,76 +29,26 @@ evidence_days as (
         'product.events' as source_table,
         event_date as evidence_date
     from {{ ref('int_usage__user_days') }}
-    union all
-    select distinct
-        account_id,
-        'product.seats' as source_table,
-        effective_date as evidence_date
-    from {{ ref('stg_product__seats') }}
-    where not is_deleted
-    union all
-    select distinct
-        account_id,
-        'support.tickets' as source_table,
-        cast(created_at as date) as evidence_date
-    from {{ ref('stg_support__tickets') }}
-    where not is_deleted
-    union all
-    select distinct
-        account_id,
-        'crm.activities' as source_table,
-        cast(occurred_at as date) as evidence_date
-    from {{ ref('stg_crm__activities') }}
-    where not is_deleted
-    union all
-    select distinct
-        account_id,
-        'crm.contacts' as source_table,
-        active_from_date as evidence_date
-    from {{ ref('stg_crm__contacts') }}
-    where not is_deleted
-    union all
-    select distinct
-        account_id,
-        'crm.sentiment' as source_table,
-        cast(recorded_at as date) as evidence_date
-    from {{ ref('stg_crm__sentiment') }}
-    where not is_deleted
-    union all
-    select distinct
-        account_id,
-        'billing.invoices' as source_table,
-        issued_date as evidence_date
-    from {{ ref('stg_billing__invoices') }}
-    where not is_deleted
-    union all
-    select distinct
-        account_id,
-        'billing.subscriptions' as source_table,
-        cast(started_at as date) as evidence_date
-    from {{ ref('stg_billing__subscriptions') }}
-    where not is_deleted
-    union all
-    select distinct
-        account_id,
-        'billing.payments' as source_table,
-        cast(attempted_at as date) as evidence_date
-    from {{ ref('stg_billing__payments') }}
-    where not is_deleted
-    union all
-    select distinct
-        account_id,
-        'billing.disputes' as source_table,
-        cast(opened_at as date) as evidence_date
-    from {{ ref('stg_billing__disputes') }}
-    where not is_deleted
-    union all
-    select distinct
-        account_id,
-        'billing.plan_changes' as source_table,
-        cast(changed_at as date) as evidence_date
-    from {{ ref('stg_billing__plan_changes') }}
-    where not is_deleted
+    {%- for source_table, model, date_column in [
+        ('product.seats', 'stg_product__seats', 'effective_date'),
+        ('support.tickets', 'stg_support__tickets', 'created_at'),
+        ('crm.activities', 'stg_crm__activities', 'occurred_at'),
+        ('crm.contacts', 'stg_crm__contacts', 'active_from_date'),
+        ('crm.sentiment', 'stg_crm__sentiment', 'recorded_at'),
+        ('billing.invoices', 'stg_billing__invoices', 'issued_date'),
+        ('billing.subscriptions', 'stg_billing__subscriptions', 'started_at'),
+        ('billing.payments', 'stg_billing__payments', 'attempted_at'),
+        ('billing.disputes', 'stg_billing__disputes', 'opened_at'),
+        ('billing.plan_changes', 'stg_billing__plan_changes', 'changed_at'),
+    ] %}
+        union all
+        select distinct
+            account_id,
+            '{{ source_table }}' as source_table,
+            cast({{ date_column }} as date) as evidence_date
+        from {{ ref(model) }}
+        where not is_deleted
+    {%- endfor %}
 ),
 
 -- tables with rows in the book (features has no account: it counts on its own)
