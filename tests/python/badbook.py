@@ -147,19 +147,51 @@ class Planted:
 
 def plant(wh: Warehouse) -> Planted:
     """Plant every case in a freshly loaded (not yet built) book."""
+    # accounts active from the start of the book to its end, and whose CRM row has no version
+    # in the last 60 days: the one soft-deleted below has activity before and after its
+    # deletion, and the deletion stays its latest version
     accounts = wh.query_df(
-        "select account_id from raw_crm.accounts where not coalesce(_is_deleted, false) "
-        # active to the end, so that the one soft-deleted below has activity after it
-        "and account_id in (select account_id from raw_product.events where occurred_at >= "
-        "(select max(occurred_at) from raw_product.events) - interval '30 days') "
-        "group by account_id order by account_id"
+        """
+        with bounds as (
+            select min(occurred_at) as first_event, max(occurred_at) as last_event
+            from raw_product.events
+        ),
+        activity as (
+            select account_id, min(occurred_at) as first_event, max(occurred_at) as last_event
+            from raw_product.events group by account_id
+        ),
+        versions as (
+            select account_id, max(_loaded_at) as latest_version,
+                   max(case when coalesce(_is_deleted, false) then 1 else 0 end) as deleted
+            from raw_crm.accounts group by account_id
+        )
+        select activity.account_id
+        from activity
+        inner join versions on activity.account_id = versions.account_id
+        cross join bounds
+        where versions.deleted = 0
+            and activity.first_event < bounds.first_event + interval '30 days'
+            and activity.last_event >= bounds.last_event - interval '30 days'
+            and versions.latest_version < bounds.last_event - interval '60 days'
+        order by activity.account_id
+        """
     )["account_id"].tolist()
     template, deleted, renamed, zero_seats = accounts[:4]
     last = pd.Timestamp(
         wh.query_df("select max(occurred_at) as t from raw_product.events").iloc[0, 0]
     )
     last = last.tz_convert("UTC") if last.tzinfo else last
-    deleted_at = (last - pd.Timedelta(days=40)).strftime("%Y-%m-%d %H:%M:%S+00")
+    # the deletion is the account's latest version (the CRM may have written later versions of
+    # the row, e.g. a status change), and activity follows it
+    latest = pd.Timestamp(
+        wh.query_df(
+            f"select max(_loaded_at) as t from raw_crm.accounts where account_id = {text(deleted)}"
+        ).iloc[0, 0]
+    )
+    latest = latest.tz_convert("UTC") if latest.tzinfo else latest
+    deleted_at = max(last - pd.Timedelta(days=40), latest + pd.Timedelta(hours=1)).strftime(
+        "%Y-%m-%d %H:%M:%S+00"
+    )
     acct = f"account_id = {text(template)}"
     created = f"select created_date from raw_crm.accounts where {acct} limit 1"
     ev = "product.events"
