@@ -10,33 +10,66 @@
     `conflicting_versions`: the number of versions sharing the kept row's `_loaded_at` whose
     content differs from the kept row's, beyond the first. Two different rows loaded at the same
     instant leave no way to tell which is the latest, so the base models quarantine the key as
-    conflicting_duplicate instead of picking one at random. Portable: window functions only. -#}
-{% macro deduplicate_latest(relation, partition_by, order_by='_loaded_at desc nulls last', content_hash=none) -%}
-    {%- set partition_columns = partition_by if partition_by is not string else [partition_by] -%}
-    select *
-    from (
+    conflicting_duplicate instead of picking one at random.
+
+    With `since_hash` (a column holding a hash of a few tracked columns, e.g. a status), it also
+    returns `since_loaded_at`: the earliest `_loaded_at` of the unbroken run of versions, ending
+    with the kept one, whose tracked columns hold the kept row's values. A status without a date
+    of its own is dated by the load that first said it, not by the latest re-export of the same
+    row. Portable: window functions only. -#}
+{% macro deduplicate_latest(relation, partition_by, order_by='_loaded_at desc nulls last', content_hash=none, since_hash=none) -%}
+    {%- set partition = (partition_by if partition_by is not string else [partition_by]) | join(', ') -%}
+    {%- set versions -%}
         select
             {{ relation }}.*,
-            row_number() over (
-                partition by {{ partition_columns | join(', ') }}
-                order by {{ order_by }}
-            ) as dedupe_row_number,
-            count(*) over (
-                partition by {{ partition_columns | join(', ') }}
-            ) as source_versions
+            row_number() over (partition by {{ partition }} order by {{ order_by }})
+                as dedupe_row_number,
+            count(*) over (partition by {{ partition }}) as source_versions
             {%- if content_hash %},
             case
                 when min({{ content_hash }}) over (
-                    partition by {{ partition_columns | join(', ') }}, _loaded_at
+                    partition by {{ partition }}, _loaded_at
                 ) = max({{ content_hash }}) over (
-                    partition by {{ partition_columns | join(', ') }}, _loaded_at
+                    partition by {{ partition }}, _loaded_at
                 ) then 0
-                else count(*) over (partition by {{ partition_columns | join(', ') }}, _loaded_at)
+                else count(*) over (partition by {{ partition }}, _loaded_at)
             end as conflicting_versions
             {%- endif %}
         from {{ relation }}
+    {%- endset -%}
+    {%- if since_hash %}
+    select *
+    from (
+        select
+            *,
+            min(case
+                when
+                    {{ since_hash }} = kept_since_hash
+                    and (other_since_loaded_at is null or _loaded_at > other_since_loaded_at)
+                    then _loaded_at
+            end) over (partition by {{ partition }}) as since_loaded_at
+        from (
+            select
+                *,
+                max(case when {{ since_hash }} <> kept_since_hash then _loaded_at end) over (
+                    partition by {{ partition }}
+                ) as other_since_loaded_at
+            from (
+                select
+                    *,
+                    max(case when dedupe_row_number = 1 then {{ since_hash }} end) over (
+                        partition by {{ partition }}
+                    ) as kept_since_hash
+                from ({{ versions }}) as all_versions
+            ) as with_kept_hash
+        ) as with_other_load
     ) as versions
     where dedupe_row_number = 1
+    {%- else %}
+    select *
+    from ({{ versions }}) as versions
+    where dedupe_row_number = 1
+    {%- endif %}
 {%- endmacro %}
 
 {#- A hash of a raw row's content: every contract column the table has (`columns`, as given by

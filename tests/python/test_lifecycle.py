@@ -46,6 +46,12 @@ def test_churned_accounts_left_for_the_reason_their_episode_gives(duck_built: Wa
         inner join intermediate.int_lifecycle__episodes as episodes
             on accounts.account_id = episodes.account_id
         where accounts.lifecycle_status = 'churned'
+            and episodes.episode_number = (
+                select max(ended.episode_number)
+                from intermediate.int_lifecycle__episodes as ended
+                where ended.account_id = accounts.account_id
+                    and ended.episode_end_date is not null
+            )
         """
     )
     assert len(frame) > 0

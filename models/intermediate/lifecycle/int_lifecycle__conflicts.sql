@@ -6,7 +6,9 @@
 -- * usage_after_churn: product events more than lifecycle_grace_days after an episode ended,
 --   before any new episode;
 -- * status_disagrees_with_billing: the CRM account says active while no episode runs today,
---   or says churned while a subscription is still active today.
+--   or says churned while a subscription is still active today;
+-- * churn_bridged_by_billing: an explicit churn inside an episode that went on, because a
+--   subscription or contract started within lifecycle_grace_days after it.
 {%- set grace = var('lifecycle_grace_days') %}
 
 with
@@ -47,9 +49,11 @@ billing_after_churn as (
         case
             when ended.account_id is not null
                 then 'the CRM churn ends the episode; billing after it is not counted as paying'
-            else
-                'a subscription or contract that started within the grace days after the churn '
-                || 'continues the episode: the account stays a customer'
+            when running.account_id is not null
+                then
+                    'a subscription or contract that started within the grace days after the '
+                    || 'churn continues the episode: the account stays a customer'
+            else 'the CRM churn came on the first day of billing: the account is not scored'
         end as resolution,
         coverage.source_record_id as evidence_record_id
     from coverage
@@ -57,6 +61,14 @@ billing_after_churn as (
         on
             coverage.account_id = ended.account_id
             and coverage.churn_clip_date = ended.episode_end_date
+    left join episodes as running
+        on
+            coverage.account_id = running.account_id
+            and coverage.churn_clip_date >= running.episode_start_date
+            and (
+                running.episode_end_date is null
+                or coverage.churn_clip_date < running.episode_end_date
+            )
     where
         coverage.is_clipped_by_churn
         and (
@@ -116,13 +128,51 @@ usage_after_churn as (
         episodes.episode_id
 ),
 
+as_of as (
+    select as_of_date from {{ ref('int_scoring__as_of_date') }}
+),
+
+-- subscriptions billing still runs today (whatever a churn record cut them to)
 active_subscriptions as (
     select
-        account_id,
+        coverage.account_id,
         count(*) as active_subscriptions
     from coverage
-    where coverage_source = 'subscription' and recorded_end_date is null
-    group by account_id
+    cross join as_of
+    where
+        coverage.coverage_source = 'subscription'
+        and coverage.coverage_start_date <= as_of.as_of_date
+        and (
+            coverage.recorded_end_date is null
+            or coverage.recorded_end_date > as_of.as_of_date
+        )
+    group by coverage.account_id
+),
+
+-- an explicit churn inside an episode: a subscription or contract that started within the
+-- grace days after it carried the account on
+churn_bridged as (
+    select
+        explicit_churns.account_id,
+        explicit_churns.org_id,
+        'churn_bridged_by_billing' as conflict_type,
+        explicit_churns.churn_date as conflict_date,
+        explicit_churns.recorded_by || ' on '
+        || cast(explicit_churns.churn_date as {{ dbt.type_string() }})
+        || ', but episode ' || cast(episodes.episode_number as {{ dbt.type_string() }})
+        || ' goes on: billing resumed within the grace days' as evidence,
+        'the account stays a customer: a churn followed by new billing within '
+        || '{{ grace }} days is not a churn' as resolution,
+        explicit_churns.explicit_churn_id as evidence_record_id
+    from {{ ref('int_lifecycle__explicit_churns') }} as explicit_churns
+    inner join episodes
+        on
+            explicit_churns.account_id = episodes.account_id
+            and explicit_churns.churn_date > episodes.episode_start_date
+            and (
+                episodes.episode_end_date is null
+                or explicit_churns.churn_date < episodes.episode_end_date
+            )
 ),
 
 status_disagrees as (
@@ -169,6 +219,8 @@ unioned as (
     select * from usage_after_churn
     union all
     select * from status_disagrees
+    union all
+    select * from churn_bridged
 ),
 
 final as (

@@ -20,8 +20,14 @@ explicit_churns as (
     select * from {{ ref('int_lifecycle__explicit_churns') }}
 ),
 
+live_accounts as (
+    -- soft-deleted accounts have no lifecycle
+    select account_id from {{ ref('stg_crm__accounts') }}
+    where not is_deleted
+),
+
 as_of as (
-    select max(as_of_date) as as_of_date from {{ ref('int_scoring__score_dates') }}
+    select as_of_date from {{ ref('int_scoring__as_of_date') }}
 ),
 
 intervals as (
@@ -33,7 +39,7 @@ intervals as (
         cast(started_at as date) as coverage_start_date,
         case
             when cancelled_at is not null then cast(cancelled_at as date)
-            when status = 'cancelled' then cast(loaded_at as date)
+            when status = 'cancelled' then cast(status_loaded_at as date)
         end as recorded_end_date,
         -- ended by a decision (a cancellation), not by running its term
         (status = 'cancelled' or cancelled_at is not null) as is_cancellation,
@@ -49,7 +55,7 @@ intervals as (
         case
             when end_date is not null then cast({{ dbt.dateadd('day', 1, 'end_date') }} as date)
             when renewal_date is not null then renewal_date
-            when status not in ('active', 'renewed') then cast(loaded_at as date)
+            when status not in ('active', 'renewed') then cast(status_loaded_at as date)
         end as recorded_end_date,
         status in ('churned', 'expired') as is_cancellation,
         arr_reporting
@@ -58,8 +64,11 @@ intervals as (
 
 started as (
     -- an interval that starts after as_of_date is kept: it makes the account a customer to be
-    select * from intervals
-    where coverage_start_date is not null
+    select intervals.*
+    from intervals
+    inner join live_accounts
+        on intervals.account_id = live_accounts.account_id
+    where intervals.coverage_start_date is not null
 ),
 
 clips as (
@@ -118,13 +127,13 @@ final as (
             when clipped.effective_end_date <= as_of.as_of_date then clipped.effective_end_date
         end as coverage_end_date,
         clipped.recorded_end_date,
-        clipped.clip_date as churn_clip_date
+        clipped.clip_date as churn_clip_date,
+        -- clipped on its first day, or ended before it began: it never covered a day, but it
+        -- still says the account had billing (and may be a conflict)
+        coalesce(clipped.effective_end_date <= clipped.coverage_start_date, false)
+            as covers_no_day
     from clipped
     cross join as_of
-    -- an interval clipped on its first day never covered a day
-    where
-        clipped.effective_end_date is null
-        or clipped.effective_end_date > clipped.coverage_start_date
 )
 
 select * from final

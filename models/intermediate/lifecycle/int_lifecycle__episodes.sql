@@ -39,6 +39,7 @@ ordered as (
     from coverage
     inner join accounts
         on coverage.account_id = accounts.account_id
+    where not coverage.covers_no_day
 ),
 
 flagged as (
@@ -96,7 +97,7 @@ uncovered_episodes as (
     left join explicit_churns
         on
             uncovered_accounts.account_id = explicit_churns.account_id
-            and explicit_churns.churn_date > accounts.created_date
+            and explicit_churns.churn_date >= accounts.created_date
     where accounts.created_date is not null
     group by 1, 2, 3
 ),
@@ -104,7 +105,10 @@ uncovered_episodes as (
 all_episodes as (
     select * from covered_episodes
     union all
+    -- churned on the day it was created: never a customer for a day (int_lifecycle__accounts
+    -- still says it churned)
     select * from uncovered_episodes
+    where latest_end_date > episode_start_date
 ),
 
 churn_reasons as (

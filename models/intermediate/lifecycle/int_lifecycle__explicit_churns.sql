@@ -1,5 +1,5 @@
 -- Explicit churn records: where a source says in so many words that the relationship ended.
--- The CRM account's churn_date (or its status 'churned', dated by the load that said so) and
+-- The CRM account's churn_date (or its status 'churned', dated by the first load that said so) and
 -- lost renewal opportunities. Records dated after as_of_date have not happened yet.
 
 with
@@ -10,19 +10,23 @@ accounts as (
 ),
 
 opportunities as (
-    select * from {{ ref('stg_crm__opportunities') }}
-    where not is_deleted
+    -- soft-deleted accounts have no lifecycle
+    select opportunities.*
+    from {{ ref('stg_crm__opportunities') }} as opportunities
+    inner join accounts
+        on opportunities.account_id = accounts.account_id
+    where not opportunities.is_deleted
 ),
 
 as_of as (
-    select max(as_of_date) as as_of_date from {{ ref('int_scoring__score_dates') }}
+    select as_of_date from {{ ref('int_scoring__as_of_date') }}
 ),
 
 account_flags as (
     select
         account_id,
         org_id,
-        coalesce(churn_date, cast(loaded_at as date)) as churn_date,
+        coalesce(churn_date, cast(status_loaded_at as date)) as churn_date,
         case
             when churn_date is not null then 'account_churn_date'
             else 'account_status'

@@ -15,6 +15,7 @@ episodes as (
 
 coverage as (
     select * from {{ ref('int_lifecycle__coverage') }}
+    where not covers_no_day
 ),
 
 opportunities as (
@@ -109,7 +110,8 @@ contracted as (
             and ended.episode_number = running.episode_number
             and ended.coverage_source = running.coverage_source
             and ended.source_record_id <> running.source_record_id
-            and running.coverage_start_date <= ended.coverage_end_date
+            -- a successor starting on the end day replaced it: a plan switch, not a contraction
+            and running.coverage_start_date < ended.coverage_end_date
             and (
                 running.coverage_end_date is null
                 or running.coverage_end_date > ended.coverage_end_date

@@ -10,38 +10,8 @@
 
 with
 
-events as (
-    select event_date as activity_date from {{ ref('stg_product__events') }}
-    where not is_deleted
-),
-
-tickets as (
-    select cast(created_at as date) as activity_date from {{ ref('stg_support__tickets') }}
-    where not is_deleted
-),
-
-activities as (
-    select cast(occurred_at as date) as activity_date from {{ ref('stg_crm__activities') }}
-    where not is_deleted
-),
-
-all_dates as (
-    select activity_date from events
-    union all
-    select activity_date from tickets
-    union all
-    select activity_date from activities
-),
-
 bounds as (
-    select
-        {%- if as_of_date_literal() is none %}
-            max(activity_date) as as_of_date,
-        {%- else %}
-        {{ as_of_date_literal() }} as as_of_date,
-        {%- endif %}
-        min(activity_date) as first_data_date
-    from all_dates
+    select * from {{ ref('int_scoring__as_of_date') }}
 ),
 
 numbers as (

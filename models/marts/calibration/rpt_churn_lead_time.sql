@@ -4,16 +4,36 @@
 
 with
 
+history as (
+    select * from {{ ref('mart_account_health_history') }}
+),
+
 churns as (
-    -- one row per ended episode: an account that came back and left again churned twice
+    -- one row per ended episode that was scored before it ended (a churn before the score
+    -- history began cannot have had an alert); an account that came back and left again
+    -- churned twice
     select
         account_outcomes.account_id,
         crm_accounts.segment,
-        account_outcomes.outcome_date as churn_date
+        account_outcomes.outcome_date as churn_date,
+        episodes.episode_start_date
     from {{ ref('int_lifecycle__outcomes') }} as account_outcomes
+    inner join {{ ref('int_lifecycle__episodes') }} as episodes
+        on
+            account_outcomes.account_id = episodes.account_id
+            and account_outcomes.episode_number = episodes.episode_number
     inner join {{ ref('stg_crm__accounts') }} as crm_accounts
         on account_outcomes.account_id = crm_accounts.account_id
-    where account_outcomes.outcome_type = 'churned'
+    where
+        account_outcomes.outcome_type = 'churned'
+        and exists (
+            select 1
+            from history
+            where
+                history.account_id = account_outcomes.account_id
+                and history.score_date >= episodes.episode_start_date
+                and history.score_date < account_outcomes.outcome_date
+        )
 ),
 
 alerts as (
@@ -30,6 +50,8 @@ first_alerts as (
         on
             churns.account_id = alerts.account_id
             and alerts.alert_date < churns.churn_date
+            -- only this episode's alerts
+            and alerts.alert_date >= churns.episode_start_date
             and alerts.alert_date >= cast({{
                 dbt.dateadd('day', -2 * var('outcome_horizon_days'), 'churns.churn_date')
             }} as date)

@@ -10,10 +10,15 @@ outcomes as (
 churns as (
     -- one row per ended episode: an account that came back and left again churned twice
     select
-        account_id,
-        outcome_date as churn_date
-    from {{ ref('int_lifecycle__outcomes') }}
-    where outcome_type = 'churned'
+        churn_outcomes.account_id,
+        churn_outcomes.outcome_date as churn_date,
+        episodes.episode_start_date
+    from {{ ref('int_lifecycle__outcomes') }} as churn_outcomes
+    inner join {{ ref('int_lifecycle__episodes') }} as episodes
+        on
+            churn_outcomes.account_id = episodes.account_id
+            and churn_outcomes.episode_number = episodes.episode_number
+    where churn_outcomes.outcome_type = 'churned'
 ),
 
 before_churn as (
@@ -34,6 +39,8 @@ before_churn as (
         on
             churns.account_id = outcomes.account_id
             and outcomes.score_date < churns.churn_date
+            -- only this episode's scores: a flag before an earlier churn does not count
+            and outcomes.score_date >= churns.episode_start_date
             and outcomes.score_date
             >= cast(
                 {{ dbt.dateadd('day', -1 * var('outcome_horizon_days'), 'churns.churn_date') }} as date  -- noqa: LT05

@@ -18,6 +18,7 @@ renamed as (
         cancelled_at,
         is_deleted,
         loaded_at,
+        status_loaded_at,
         source_versions
     from {{ ref('base_billing__subscriptions') }}
     where quarantine_reason is null
@@ -59,6 +60,7 @@ final as (
         -- housekeeping
         is_deleted,
         loaded_at,
+        status_loaded_at,
         source_versions
     from converted
 

@@ -17,6 +17,7 @@ renamed as (
         churn_date,
         is_deleted,
         loaded_at,
+        status_loaded_at,
         source_versions
     from {{ ref('base_crm__accounts') }}
     where quarantine_reason is null
@@ -43,6 +44,7 @@ final as (
         -- housekeeping
         is_deleted,
         loaded_at,
+        status_loaded_at,
         source_versions
     from renamed
 

@@ -17,6 +17,7 @@ renamed as (
         renewal_date,
         is_deleted,
         loaded_at,
+        status_loaded_at,
         source_versions
     from {{ ref('base_crm__contracts') }}
     where quarantine_reason is null
@@ -53,6 +54,7 @@ final as (
         -- housekeeping
         is_deleted,
         loaded_at,
+        status_loaded_at,
         source_versions
     from converted
 

@@ -52,6 +52,12 @@ CONFLICT_ADVICE = {
         "the CRM's account_status says the opposite of billing",
         "correct account_status in the CRM for {accounts} (or the subscriptions in billing)",
     ),
+    "churn_bridged_by_billing": (
+        "the CRM recorded a churn, but billing resumed within the grace days and the account "
+        "stays a customer",
+        "check {accounts}: if the customer left, end the new subscription or contract; if it "
+        "stayed, remove the churn record from the CRM",
+    ),
 }
 
 

@@ -42,6 +42,7 @@ CONFLICT_TYPES = (
     "billing_active_after_churn",
     "usage_after_churn",
     "status_disagrees_with_billing",
+    "churn_bridged_by_billing",
 )
 STATUS_ALIASES = {
     "active": "active",
@@ -72,12 +73,18 @@ def _dates(series: pd.Series) -> pd.Series:
 
 
 def read_latest(
-    wh: Warehouse, report: TableReport, key: list[str], columns: list[str]
+    wh: Warehouse,
+    report: TableReport,
+    key: list[str],
+    columns: list[str],
+    since: list[str] | None = None,
 ) -> pd.DataFrame:
     """The table's rows as staging keeps them: latest version per key, not soft-deleted.
 
     Columns the warehouse lacks come back empty; ``loaded_date`` is the UTC date of
-    ``_loaded_at``."""
+    ``_loaded_at``. With ``since``, ``since_date`` is the date of the first load of the
+    unbroken run of versions, ending with the kept one, whose ``since`` columns hold the kept
+    values (staging's ``status_loaded_at``): a status is dated by the load that first said it."""
     wanted = list(dict.fromkeys([*key, *columns, "_loaded_at", "_is_deleted"]))
     if not report.found or report.rows == 0:
         return pd.DataFrame(columns=[*wanted, "is_deleted", "loaded_date"]).astype(
@@ -92,11 +99,24 @@ def read_latest(
         frame[k] = frame[k].map(lambda v: None if pd.isna(v) else str(v).strip() or None)
     frame = frame.dropna(subset=key)
     frame["_loaded_at"] = pd.to_datetime(frame["_loaded_at"], errors="coerce", utc=True)
-    frame = frame.sort_values("_loaded_at", kind="stable").drop_duplicates(key, keep="last")
+    frame = frame.sort_values("_loaded_at", kind="stable")
+    if since:
+        signature = (
+            frame[since]
+            .apply(lambda col: col.map(lambda v: "" if pd.isna(v) else str(v)))
+            .agg("|".join, axis=1)
+        )
+        groups = [frame[k] for k in key]
+        changed = signature.groupby(groups).shift() != signature
+        run = changed.astype(int).groupby(groups).cumsum()
+        frame["since_loaded_at"] = frame["_loaded_at"].groupby([*groups, run]).transform("min")
+    frame = frame.drop_duplicates(key, keep="last")
     deleted = frame["_is_deleted"].map(
         lambda v: str(v).strip().lower() in ("true", "t", "1", "yes") if pd.notna(v) else False
     )
     frame = frame.assign(is_deleted=deleted.astype(bool), loaded_date=_dates(frame["_loaded_at"]))
+    if since:
+        frame["since_date"] = _dates(frame["since_loaded_at"])
     return frame.reset_index(drop=True)
 
 
@@ -107,8 +127,9 @@ class Interval:
     start: date
     end: date | None  # after clipping; None = open
     cancelled: bool  # ends by a cancellation (a contraction if its episode goes on)
-    raw_end: date | None  # before clipping (None = open)
+    raw_end: date | None  # before clipping (None = open, or ends after as_of)
     episode: int = 0
+    recorded_end: date | None = None  # as the source records it, even after as_of
 
 
 @dataclass
@@ -167,6 +188,7 @@ def _coverage(
     out: dict[str, list[Interval]] = {}
 
     def add(account: str, interval: Interval) -> None:
+        interval.recorded_end = interval.raw_end
         if interval.raw_end is not None and interval.raw_end > as_of:
             interval.raw_end = None  # has not happened yet
         interval.end = interval.raw_end
@@ -179,7 +201,7 @@ def _coverage(
         if r.cancelled_date is not None:
             end = r.cancelled_date
         elif normalise(r.status) in ("cancelled", "canceled"):
-            end = r.loaded_date
+            end = r.since_date
         else:
             end = None
         add(
@@ -197,7 +219,7 @@ def _coverage(
         elif status in ("active", "renewed"):
             end = None
         else:
-            end = r.loaded_date
+            end = r.since_date
         cancelled = status in ("churned", "expired") and end is not None
         add(r.account_id, Interval("contract", r.contract_id, r.start_date, end, cancelled, end))
     return out
@@ -216,25 +238,34 @@ def compute(
         tables["crm.accounts"],
         ["account_id"],
         ["org_id", "created_date", "account_status", "churn_date"],
+        since=["account_status", "churn_date"],
     )
     known = set(accounts["account_id"])
 
-    def children(table: str, key: str, columns: list[str]) -> pd.DataFrame:
-        frame = read_latest(wh, tables[table], [key], ["account_id", *columns])
+    def children(
+        table: str, key: str, columns: list[str], since: list[str] | None = None
+    ) -> pd.DataFrame:
+        frame = read_latest(wh, tables[table], [key], ["account_id", *columns], since)
         frame["account_id"] = frame["account_id"].map(
             lambda v: None if pd.isna(v) else str(v).strip()
         )
         return frame[~frame["is_deleted"] & frame["account_id"].isin(known)]
 
     subscriptions = children(
-        "billing.subscriptions", "subscription_id", ["status", "started_at", "cancelled_at"]
+        "billing.subscriptions",
+        "subscription_id",
+        ["status", "started_at", "cancelled_at"],
+        since=["status", "cancelled_at"],
     )
     subscriptions = subscriptions.assign(
         started_date=_dates(subscriptions["started_at"]),
         cancelled_date=_dates(subscriptions["cancelled_at"]),
     )
     contracts = children(
-        "crm.contracts", "contract_id", ["start_date", "end_date", "renewal_date", "status"]
+        "crm.contracts",
+        "contract_id",
+        ["start_date", "end_date", "renewal_date", "status"],
+        since=["status", "end_date", "renewal_date"],
     )
     for c in ("start_date", "end_date", "renewal_date"):
         contracts[c] = _dates(contracts[c])
@@ -254,7 +285,7 @@ def compute(
         when = (
             r.churn_date
             if r.churn_date is not None
-            else (r.loaded_date if r.status == "churned" else None)
+            else (r.since_date if r.status == "churned" else None)
         )
         if when is not None and when <= as_of:
             churns.setdefault(r.account_id, set()).add(when)
@@ -306,8 +337,8 @@ def compute(
             c = first_churn(i.start)
             if c is None:
                 continue
-            if i.end is None or i.end - c > grace:
-                ran = "is still active" if i.end is None else f"ran until {i.end}"
+            if i.recorded_end is None or i.recorded_end - c > grace:
+                ran = "is still active" if i.recorded_end is None else f"ran until {i.recorded_end}"
                 conflict(
                     account,
                     "billing_active_after_churn",
@@ -319,6 +350,8 @@ def compute(
         # 2-3. gaps and islands
         spans: list[list[Any]] = []  # [start, end or None]
         for i in intervals:
+            if i.end is not None and i.end <= i.start:
+                continue  # never covered a day (cut by a churn on its first day, or backwards)
             if not spans or (spans[-1][1] is not None and i.start - spans[-1][1] > grace):
                 spans.append([i.start, i.end])
             elif spans[-1][1] is not None:
@@ -326,7 +359,9 @@ def compute(
             i.episode = len(spans)
         # 4. no coverage at all: the CRM's dates
         if not intervals and account.created_date is not None:
-            spans.append([account.created_date, first_churn(account.created_date)])
+            end = first_churn(account.created_date)
+            if end is None or end > account.created_date:  # churned the day it was created: none
+                spans.append([account.created_date, end])
         live = False
         for n, (start, end) in enumerate(spans, start=1):
             reason = (
@@ -360,6 +395,8 @@ def compute(
                     dict(account_id=a, outcome_type="churned", outcome_date=end, episode_number=n)
                 )
         for i in intervals:
+            if i.episode == 0:
+                continue  # covered no day
             episode_end = spans[i.episode - 1][1]
             # a contraction: cancelled (not cut by a churn record) while another interval of
             # the same kind still covers its end date; a plan replaced after a gap is not one
@@ -368,7 +405,7 @@ def compute(
                 and o.kind == i.kind
                 and o.episode == i.episode
                 and i.end is not None
-                and o.start <= i.end
+                and o.start < i.end  # a successor starting that day replaced it
                 and (o.end is None or o.end > i.end)
                 for o in intervals
             )
@@ -388,7 +425,9 @@ def compute(
                         source_record_id=i.record_id,
                     )
                 )
-        if not spans:
+        if not spans and (intervals or churn_dates):
+            status, why = "churned", "never a paying customer for a day"
+        elif not spans:
             status, why = "not_yet_customer", "no subscription, contract or created_date"
         elif live:
             status, why = "live", f"episode {len(spans)} covers {as_of}"
@@ -412,7 +451,18 @@ def compute(
             for i in intervals
             if i.kind == "subscription" and i.start <= as_of and i.raw_end is None
         ]
-        if account.status == "active" and not live:
+        # an explicit churn inside an episode that went on: billing resumed within the grace days
+        for c in churn_dates:
+            for n, (start, end) in enumerate(spans, start=1):
+                if start < c and (end is None or c < end):
+                    conflict(
+                        account,
+                        "churn_bridged_by_billing",
+                        c,
+                        f"a churn recorded on {c}, but episode {n} goes on",
+                        "the account stays a customer: billing resumed within the grace days",
+                    )
+        if account.status == "active" and status == "churned":
             conflict(
                 account,
                 "status_disagrees_with_billing",

@@ -12,14 +12,18 @@ source as (
     select
         {{ select_contract_columns(raw_columns) }},
         {{ record_key('account_id') }} as record_key,
-        {{ content_hash(raw_columns) }} as content_hash
+        {{ content_hash(raw_columns) }} as content_hash,
+        -- when the account_status and churn_date took their current values (see deduplicate_latest)
+        {{ generate_surrogate_key(['account_status', 'churn_date']) }} as since_hash
     from {{ source_relation }}
 
 ),
 
 deduplicated as (
 
-    {{ deduplicate_latest('source', ['record_key'], content_hash='content_hash') }}
+    {{ deduplicate_latest(
+        'source', ['record_key'], content_hash='content_hash', since_hash='since_hash'
+    ) }}
 
 ),
 
@@ -44,6 +48,7 @@ renamed as (
         -- housekeeping
         coalesce(cast(_is_deleted as {{ dbt.type_boolean() }}), false) as is_deleted,
         {{ to_utc('_loaded_at') }} as loaded_at,
+        {{ to_utc('since_loaded_at') }} as status_loaded_at,
         cast(source_versions as {{ dbt.type_int() }}) as source_versions,
         -- what the checks need
         conflicting_versions,
