@@ -160,6 +160,7 @@ def test_book_2_conflicts(books: dict[str, Any]) -> None:
         "billing_active_after_churn": 2,
         "usage_after_churn": 1,
         "status_disagrees_with_billing": 3,
+        "churn_bridged_by_billing": 0,
     }
     assert [s["account_id"] for s in by_type["usage_after_churn"]["samples"]] == ["B11"]
     assert "6 conflicts between sources" in output
