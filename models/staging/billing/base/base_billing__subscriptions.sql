@@ -12,17 +12,25 @@ source as (
     select
         {{ select_contract_columns(raw_columns) }},
         {{ record_key('subscription_id') }} as record_key,
-        {{ content_hash(raw_columns) }} as content_hash,
+        {{ content_hash(raw_columns) }} as content_hash
+    from {{ source_relation }}
+
+),
+
+tracked as (
+
+    select
+        *,
         -- when the status and cancelled_at took their current values (see deduplicate_latest)
         {{ generate_surrogate_key(['status', 'cancelled_at']) }} as since_hash
-    from {{ source_relation }}
+    from source
 
 ),
 
 deduplicated as (
 
     {{ deduplicate_latest(
-        'source', ['record_key'], content_hash='content_hash', since_hash='since_hash'
+        'tracked', ['record_key'], content_hash='content_hash', since_hash='since_hash'
     ) }}
 
 ),
