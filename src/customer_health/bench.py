@@ -74,10 +74,24 @@ def run(accounts: int, days: int, seed: int, out: Path) -> dict[str, float]:
             "incremental build s | peak RSS MB | warehouse MB |\n"
             "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n"
         )
-    with out.open("a") as handle:
-        handle.write(line + "\n")
-    print(f"\n{platform.node()}: {line}\nappended to {out}")
+    out.write_text(add_row(out.read_text(), line))
+    print(f"\n{platform.node()}: {line}\nadded to the table in {out}")
     return figures
+
+
+def add_row(text: str, row: str) -> str:
+    """``text`` with ``row`` after the last row of its first table, so that notes written under
+    the table stay under it."""
+    lines = text.splitlines()
+    last = None
+    for i, line in enumerate(lines):
+        if line.startswith("|"):
+            last = i
+        elif last is not None:
+            break
+    if last is None:
+        return text.rstrip("\n") + "\n" + row + "\n"
+    return "\n".join([*lines[: last + 1], row, *lines[last + 1 :]]) + "\n"
 
 
 def main() -> None:
