@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import shutil
 from dataclasses import replace
 from pathlib import Path
 
@@ -32,7 +33,8 @@ from customer_health.warehouse import Warehouse
 from .conftest import pg_warehouse
 from .pgcluster import PgCluster
 
-SEEDS = project_dir() / "seeds"
+ROOT = project_dir()
+SEEDS = ROOT / "seeds"
 #: The controlled book: accounts per segment, weekly score dates, churn model (logit scale).
 CONTROLLED = {"accounts_per_segment": 600, "weeks": 104, "seed": 3}
 CHURN_LOGIT = {"intercept": -5.5, "slope": 14.0, "reference": 0.7}
@@ -518,3 +520,45 @@ def test_on_the_demo_book_proposed_weights_move_towards_the_planted_drivers(
         after.append(l1(proposed[segment], planted))
         print(f"\n{segment}: L1 to planted {before[-1]:.2f} -> {after[-1]:.2f}")
     assert np.mean(after) <= np.mean(before) - 0.05
+
+
+def test_an_applied_proposal_builds(tmp_path: Path) -> None:
+    """`calibrate --apply` then `dbt build` passes: no unit test reads cut-offs or weights from
+    the live seeds. The proposal moves every tier cut-off and every weight."""
+    from customer_health import dbt as dbt_runner
+    from customer_health import loader
+
+    from .conftest import duckdb_warehouse
+
+    project = tmp_path / "project"
+    shutil.copytree(
+        ROOT,
+        project,
+        ignore=shutil.ignore_patterns(
+            ".git", ".venv", "target", "logs", "data", "reports", "artifacts", ".dbt", "*.duckdb*"
+        ),
+    )
+    proposal = tmp_path / "proposal"
+    proposal.mkdir()
+    tiers = pd.read_csv(SEEDS / "score_tiers.csv")
+    inner = (tiers["min_score"] > 0) & (tiers["min_score"] < 100)
+    tiers.loc[inner, "min_score"] -= 3
+    inner_max = tiers["max_score"] < 100
+    tiers.loc[inner_max, "max_score"] -= 3
+    tiers.to_csv(proposal / "score_tiers.csv", index=False)
+    weights = pd.read_csv(SEEDS / "segment_weights.csv")
+    weights["weight"] = 0.25
+    weights.to_csv(proposal / "segment_weights.csv", index=False)
+    calibrate.apply_proposal(proposal, project / "seeds")
+    assert pd.read_csv(project / "seeds" / "score_tiers.csv")["min_score"].tolist() != (
+        pd.read_csv(SEEDS / "score_tiers.csv")["min_score"].tolist()
+    )
+
+    wh = duckdb_warehouse(tmp_path)
+    loader.generate_and_load(wh, progress=False, accounts=40, days=200, seed=5)
+    result = dbt_runner.run(["build", "--full-refresh"], wh, quiet=True, project=project)
+    assert result.success
+    mart = wh.query_df("select health_score, health_tier from marts.mart_account_health")
+    at_risk = mart[mart["health_tier"] == "at_risk"]["health_score"].astype(float)
+    assert len(mart) > 0
+    assert (at_risk >= 37).all() and (at_risk < 67).all()
