@@ -25,25 +25,41 @@ tiers as (
         max(case when scale = 'health_tier' and label = 'healthy' then min_score end)
             as at_risk_threshold,
         max(case when scale = 'health_tier' and label = 'at_risk' then min_score end)
-            as critical_threshold
+            as critical_threshold,
+        max(case when scale = 'health_tier' then basis end) as tier_basis
     from {{ ref('score_tiers') }}
 ),
 
-states as (
+-- hysteresis works on what the tiers cut: the score, or the segment percentile
+measured as (
     select
         scores.*,
         tiers.at_risk_threshold,
         tiers.critical_threshold,
-        case when scores.health_score < tiers.at_risk_threshold - {{ margin }} then 1 else 0 end
-            as is_below_at_risk,
-        case when scores.health_score >= tiers.at_risk_threshold + {{ margin }} then 1 else 0 end
-            as is_clear_of_at_risk,
-        case when scores.health_score < tiers.critical_threshold - {{ margin }} then 1 else 0 end
-            as is_below_critical,
-        case when scores.health_score >= tiers.critical_threshold + {{ margin }} then 1 else 0 end
-            as is_clear_of_critical
+        case
+            when tiers.tier_basis = 'segment_percentile' then scores.segment_percentile
+            else scores.health_score
+        end as tier_measure,
+        case
+            when tiers.tier_basis = 'segment_percentile' then 'segment percentile'
+            else 'score'
+        end as tier_measure_name
     from scores
     cross join tiers
+),
+
+states as (
+    select
+        *,
+        case when tier_measure < at_risk_threshold - {{ margin }} then 1 else 0 end
+            as is_below_at_risk,
+        case when tier_measure >= at_risk_threshold + {{ margin }} then 1 else 0 end
+            as is_clear_of_at_risk,
+        case when tier_measure < critical_threshold - {{ margin }} then 1 else 0 end
+            as is_below_critical,
+        case when tier_measure >= critical_threshold + {{ margin }} then 1 else 0 end
+            as is_clear_of_critical
+    from measured
 ),
 
 sequenced as (
@@ -110,7 +126,8 @@ candidates as (
         score_date,
         'entered_critical' as alert_type,
         'critical' as severity,
-        'Score ' || {{ format_number('health_score', 0) }} || ' has been below '
+        'Score ' || {{ format_number('health_score', 0) }} || ': its ' || tier_measure_name
+        || ' ' || {{ format_number('tier_measure', 0) }} || ' has been below '
         || {{ format_number('critical_threshold - ' ~ margin, 0) }}
         || ' (critical threshold ' || {{ format_number('critical_threshold', 0) }}
         || ' minus a ' || '{{ margin }}' || '-point margin) for {{ periods }} score dates'
@@ -124,7 +141,8 @@ candidates as (
         score_date,
         'entered_at_risk' as alert_type,
         'high' as severity,
-        'Score ' || {{ format_number('health_score', 0) }} || ' has been below '
+        'Score ' || {{ format_number('health_score', 0) }} || ': its ' || tier_measure_name
+        || ' ' || {{ format_number('tier_measure', 0) }} || ' has been below '
         || {{ format_number('at_risk_threshold - ' ~ margin, 0) }}
         || ' (healthy threshold ' || {{ format_number('at_risk_threshold', 0) }}
         || ' minus a ' || '{{ margin }}' || '-point margin) for {{ periods }} score dates'
