@@ -8,8 +8,11 @@ Seven variables per account, each its own stochastic process (see :mod:`.params`
   chain); sponsor strength reverts to the account's mean, lowered while there is no champion;
 - ``budget`` (K, 0/1/2): a calm / squeezed / distressed regime chain;
 - ``pain`` (P): support pain, incidents arriving as shot noise that decays;
-- ``slump`` (D, 0/1) and ``momentum`` (M): usage relative to the account's own baseline, an OU
-  process that heads down while the account is in a slump.
+- ``slump`` (D, 0/1), ``momentum`` (M) and ``habit`` (H): momentum is usage relative to the
+  account's own long-run level (log scale), an OU process that heads down while the account is
+  in a slump; habit is a slow moving average of momentum, what the account has got used to.
+  Churn reads the trend ``M - H``: a fall over the last months, not a low level (an account
+  that has settled at low use is not at risk).
 
 The state is Markov: :meth:`Dynamics.step` moves any set of rows one day forward, which both the
 book's simulation and the oracle's Monte Carlo use, so the oracle conditions on exactly the
@@ -47,6 +50,7 @@ class State:
     pain: np.ndarray
     momentum: np.ndarray
     slump: np.ndarray
+    habit: np.ndarray
 
     def copy(self) -> State:
         return State(*(getattr(self, f.name).copy() for f in fields(self)))
@@ -144,6 +148,7 @@ class Dynamics:
             pain=np.zeros(n),
             momentum=-MOMENTUM["slump_depth"] * slump + rng.normal(0.0, MOMENTUM["sd"], n),
             slump=slump,
+            habit=np.zeros(n),
         )
 
     def step(self, s: State, rng: np.random.Generator) -> State:
@@ -166,7 +171,8 @@ class Dynamics:
         pain = s.pain * self.pain_decay + incident
         pull = -MOMENTUM["slump_depth"] * slump - s.momentum
         momentum = s.momentum + self.k_momentum * pull + self.sd_momentum * z[3]
-        return State(fit, sponsor, champion, budget, pain, momentum, slump)
+        habit = s.habit + (momentum - s.habit) / MOMENTUM["habit_days"]
+        return State(fit, sponsor, champion, budget, pain, momentum, slump, habit)
 
     def churn_probability(self, s: State, rows: np.ndarray | None = None) -> np.ndarray:
         """P(lost) at a renewal whose date has state ``s`` (``rows``: which dynamics rows the
@@ -192,5 +198,5 @@ def drivers(s: State) -> np.ndarray:
     """The churn drivers of :data:`DRIVERS` as columns: (rows, 6)."""
     levels = np.asarray(BUDGET["levels"])
     return np.column_stack(
-        [s.fit, s.sponsor, 1 - s.champion, levels[s.budget], s.pain, s.momentum]
+        [s.fit, s.sponsor, 1 - s.champion, levels[s.budget], s.pain, s.momentum - s.habit]
     ).astype(np.float64)

@@ -67,10 +67,10 @@ SPONSOR: dict[str, Any] = {
 #: squeezed -> distressed, distressed -> squeezed, distressed -> calm.
 BUDGET: dict[str, Any] = {
     "levels": (0.0, 1.0, 2.2),
-    "calm_to_squeezed": (0.25, 0.45, 0.80),
-    "squeezed_to_calm": (2.5, 2.5, 2.0),
-    "squeezed_to_distressed": (0.40, 0.70, 1.30),
-    "distressed_to_squeezed": (3.0, 3.0, 2.5),
+    "calm_to_squeezed": (0.25, 0.45, 0.50),
+    "squeezed_to_calm": (2.5, 2.5, 1.2),
+    "squeezed_to_distressed": (0.40, 0.70, 0.90),
+    "distressed_to_squeezed": (3.0, 3.0, 1.5),
     "distressed_to_calm": (0.5, 0.5, 0.5),
 }
 
@@ -82,47 +82,50 @@ PAIN: dict[str, Any] = {
     "half_life_days": 20.0,
 }
 
-#: Usage momentum M: the account's use relative to its own baseline (log scale), an OU process
-#: around 0 that, during a slump (a two-state chain), heads for ``slump_depth`` below it.
+#: Usage momentum M: the account's use relative to its own long-run level (log scale), an OU
+#: process around 0 that, during a slump (a two-state chain), heads for ``slump_depth`` below it.
+#: Habit H follows M with a lag of ``habit_days`` (an exponential moving average): the usage
+#: trend M - H is what churn reads.
 MOMENTUM: dict[str, Any] = {
-    "reversion_days": 35.0,
+    "reversion_days": 30.0,
     "sd": 0.30,
     "slump_depth": 1.4,
-    "slump_rate": (0.30, 0.45, 0.60),
-    "recover_rate": 2.5,
+    "slump_rate": (0.30, 0.60, 0.90),
+    "recover_rate": 4.0,
+    "habit_days": 90.0,
 }
 
 #: Churn at a renewal: logit(p) = intercept + the segment's weights times the hidden state on
 #: the renewal date. Drivers: fit F, sponsor strength E, no_champion 1 - C, budget level B,
-#: support pain P, momentum M. Zero weights are there to say so.
-DRIVERS: tuple[str, ...] = ("fit", "sponsor", "no_champion", "budget", "pain", "momentum")
+#: support pain P, usage_trend M - H. Zero weights are there to say so.
+DRIVERS: tuple[str, ...] = ("fit", "sponsor", "no_champion", "budget", "pain", "usage_trend")
 CHURN: dict[str, dict[str, float]] = {
     "enterprise": {
-        "intercept": -2.35,
+        "intercept": -2.4,
         "fit": -0.25,
         "sponsor": -1.3,
         "no_champion": 0.7,
         "budget": 0.0,
         "pain": 0.9,
-        "momentum": 0.0,
+        "usage_trend": 0.0,
     },
     "mid_market": {
-        "intercept": -2.3,
+        "intercept": -2.0,
         "fit": -1.3,
         "sponsor": -0.35,
         "no_champion": 0.0,
         "budget": 0.15,
         "pain": 0.0,
-        "momentum": -1.0,
+        "usage_trend": -1.3,
     },
     "smb": {
-        "intercept": -2.9,
+        "intercept": -2.75,
         "fit": -0.3,
         "sponsor": 0.0,
         "no_champion": 0.0,
-        "budget": 1.0,
+        "budget": 1.4,
         "pain": 0.0,
-        "momentum": -1.3,
+        "usage_trend": -1.8,
     },
 }
 
@@ -170,7 +173,7 @@ INVOICING: dict[str, Any] = {
 #: attempt), and the chance an invoice that ran out of retries is written off (uncollectible)
 #: rather than paid late by hand.
 CARD: dict[str, Any] = {
-    "failure": (0.03, 0.15, 0.45),
+    "failure": (0.02, 0.30, 0.60),
     "retry_days": (3, 5, 7),
     "write_off": (0.0, 0.1, 0.4),
     "manual_delay_days": (5, 40),
