@@ -120,33 +120,36 @@ def test_quarantine_is_a_tiny_share(second_world_built: tuple[Warehouse, pd.Data
     assert counts["quarantined_rows"] <= 0.001 * counts["raw_rows"], counts["reasons"]
 
 
-def test_lost_renewals_are_explicit_churns(
-    second_world_built: tuple[Warehouse, pd.DataFrame],
-) -> None:
-    wh, oracle = second_world_built
-    churns = wh.query_df(
-        "select account_id, churn_date from intermediate.int_lifecycle__explicit_churns "
-        "where recorded_by = 'renewal_lost'"
-    )
-    got = {(a, _date(d)) for a, d in zip(churns["account_id"], churns["churn_date"], strict=True)}
-    lost = oracle[oracle["is_lost"]]
-    assert got == set(zip(lost["account_id"], lost["renewal_date"], strict=True))
+def _account_days(wh: Warehouse, sql: str) -> set[tuple[str, date]]:
+    """(account_id, date) pairs of a query's two columns."""
+    frame = wh.query_df(sql)
+    return {(a, _date(d)) for a, d in frame.itertuples(index=False)}
 
 
-def test_kept_renewals_are_renewal_outcomes(
+def _renewals(oracle: pd.DataFrame, lost: bool) -> set[tuple[str, date]]:
+    chosen = oracle[oracle["is_lost"] == lost]
+    return set(zip(chosen["account_id"], chosen["renewal_date"], strict=True))
+
+
+def test_renewals_are_recorded_as_the_oracle_has_them(
     second_world_built: tuple[Warehouse, pd.DataFrame],
 ) -> None:
+    """Every lost renewal is an explicit churn on its date; every kept one a renewal outcome
+    (renewals before the window are outcomes too, but not decisions of the oracle)."""
     wh, oracle = second_world_built
-    outcomes = wh.query_df(
-        "select account_id, outcome_date from intermediate.int_lifecycle__outcomes "
-        "where outcome_type in ('renewed', 'downgraded')"
+    lifecycle = "intermediate.int_lifecycle__"
+    churns = _account_days(
+        wh,
+        f"select account_id, churn_date from {lifecycle}explicit_churns "
+        "where recorded_by = 'renewal_lost'",
     )
-    got = {
-        (a, _date(d)) for a, d in zip(outcomes["account_id"], outcomes["outcome_date"], strict=True)
-    }
-    kept = oracle[~oracle["is_lost"]]
-    # (renewals before the window are outcomes too, but not decisions of the oracle)
-    assert set(zip(kept["account_id"], kept["renewal_date"], strict=True)) <= got
+    outcomes = _account_days(
+        wh,
+        f"select account_id, outcome_date from {lifecycle}outcomes "
+        "where outcome_type in ('renewed', 'downgraded')",
+    )
+    assert churns == _renewals(oracle, lost=True)
+    assert _renewals(oracle, lost=False) <= outcomes
 
 
 def test_the_mart_scores_every_live_account(
