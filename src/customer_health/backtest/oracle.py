@@ -20,6 +20,7 @@ from customer_health.backtest.metrics import (
     interval,
     rank_auc,
     risk_of,
+    scored_rows,
 )
 
 
@@ -41,9 +42,7 @@ def oracle_comparison(
     column = f"oracle_prob_r{horizon}"
     if column not in oracle:
         return None
-    scored = rows[rows["horizon_days"] == horizon]
-    scored = scored[scored["has_score"].astype(bool)]
-    scored = scored[risk_of(scored).notna()]
+    scored = scored_rows(rows[rows["horizon_days"] == horizon])
     joined = scored.merge(
         oracle[["account_id", "renewal_date", "is_lost", column]].rename(
             columns={"is_lost": "oracle_is_lost"}

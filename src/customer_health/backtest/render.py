@@ -115,15 +115,26 @@ def tier_table(result: BacktestResult) -> Table:
     return table
 
 
-def tier_verdict(order: dict[str, Any]) -> str:
+def tier_verdict(order: dict[str, Any], plain: bool = False) -> str:
+    """Whether the tiers rank churn in the right order, and whether that is more than noise."""
+
+    def mark(text: str, style: str) -> str:
+        return text if plain else f"[{style}]{text}[/]"
+
     if order["ordered"] is None:
         return "Tier order: unknown (a tier has no scored renewal)."
     if not order["ordered"]:
         broken = [p["pair"] for p in order["pairs"] if p["ordered"] is False]
-        return f"[red]Tiers NOT ordered[/]: {', '.join(broken)} fails."
+        return f"{mark('Tiers NOT ordered', 'red')}: {', '.join(broken)} fails."
     if order["intervals_overlap"]:
-        return "Tiers ordered (critical > at_risk > healthy), [yellow]but intervals overlap[/]."
-    return "[green]Tiers ordered[/] (critical > at_risk > healthy) and their intervals apart."
+        return (
+            f"Tiers ordered (critical > at_risk > healthy), "
+            f"{mark('but neighbouring intervals overlap', 'yellow')}."
+        )
+    return (
+        f"{mark('Tiers ordered', 'green')} (critical > at_risk > healthy) and their 95% "
+        "intervals apart."
+    )
 
 
 def difference_cell(difference: float, ci: list[float] | None) -> str:
