@@ -563,3 +563,29 @@ def test_report_and_backtest_use_a_churn_probability_when_the_model_has_one(
     html = built.path.read_text(encoding="utf-8")
     assert 'id="chart-backtest_reliability"' in html
     assert "No churn probability yet" not in html
+
+
+def _same(left: object, right: object, where: str = "") -> None:
+    if isinstance(left, dict) and isinstance(right, dict):
+        assert left.keys() == right.keys(), where
+        for key in left:
+            _same(left[key], right[key], f"{where}.{key}")
+    elif isinstance(left, list) and isinstance(right, list):
+        assert len(left) == len(right), where
+        for i, (a, b) in enumerate(zip(left, right, strict=True)):
+            _same(a, b, f"{where}[{i}]")
+    elif isinstance(left, float) and isinstance(right, float):
+        assert left == pytest.approx(right, rel=1e-6, abs=1e-9), where
+    else:
+        assert left == right, where
+
+
+@pytest.mark.postgres
+def test_backtest_is_the_same_on_both_engines(
+    demo_result: backtest.BacktestResult, pg_built: Warehouse
+) -> None:
+    duck = demo_result.to_dict()
+    pg = backtest.run_backtest(pg_built).to_dict()
+    for key in ("warehouse", "generated_at"):
+        duck.pop(key), pg.pop(key)
+    _same(duck, pg)

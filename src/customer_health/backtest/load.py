@@ -76,14 +76,17 @@ def _dates(frame: pd.DataFrame, *columns: str) -> None:
             frame[column] = pd.to_datetime(frame[column])
 
 
-def _read(wh: Warehouse, model: str, order: str) -> pd.DataFrame:
-    # select *: the model may gain columns (churn_probability) without a change here
-    return wh.query_df(f"select * from {SCHEMA}.{model} order by {order}")
+def _read(wh: Warehouse, model: str, order: list[str], descending: str = "") -> pd.DataFrame:
+    """``select *`` (the model may gain columns, such as churn_probability), sorted here rather
+    than in SQL, so that Postgres collations cannot change the order of the ids."""
+    frame = wh.query_df(f"select * from {SCHEMA}.{model}")
+    ascending = [column != descending for column in order]
+    return frame.sort_values(order, ascending=ascending, kind="stable").reset_index(drop=True)
 
 
 def load_rows(wh: Warehouse) -> pd.DataFrame:
     """rpt_renewal_backtest: one row per renewal and horizon."""
-    frame = _read(wh, ROWS_MODEL, "horizon_days desc, renewal_date, renewal_id")
+    frame = _read(wh, ROWS_MODEL, ["horizon_days", "renewal_date", "renewal_id"], "horizon_days")
     _flags(frame, "is_lost", "has_score")
     _floats(frame, *ROW_MEASURES)
     _dates(frame, "renewal_date", "cutoff_date", "score_date")
@@ -94,7 +97,7 @@ def load_rows(wh: Warehouse) -> pd.DataFrame:
 
 def load_alerts(wh: Warehouse) -> pd.DataFrame:
     """rpt_renewal_backtest_alerts: one row per renewal and alert fired before it."""
-    frame = _read(wh, ALERTS_MODEL, "renewal_date, renewal_id, alert_date, alert_id")
+    frame = _read(wh, ALERTS_MODEL, ["renewal_date", "renewal_id", "alert_date", "alert_id"])
     _flags(frame, "is_lost")
     _floats(frame, "days_before_renewal")
     _dates(frame, "renewal_date", "alert_date")
@@ -103,7 +106,7 @@ def load_alerts(wh: Warehouse) -> pd.DataFrame:
 
 def load_factors(wh: Warehouse) -> pd.DataFrame:
     """rpt_renewal_backtest_factors: one row per scored backtest row and factor."""
-    frame = _read(wh, FACTORS_MODEL, "horizon_days desc, renewal_id, factor_name")
+    frame = _read(wh, FACTORS_MODEL, ["horizon_days", "renewal_id", "factor_name"], "horizon_days")
     _flags(frame, "is_lost")
     _floats(frame, "raw_value", "sub_score", "effective_weight", "points_lost")
     _dates(frame, "renewal_date", "score_date")
