@@ -310,7 +310,7 @@ def backtest_command(
     except backtest.OracleFileError as exc:
         _fail(str(exc), "give the CSV the simulator wrote, with its header row")
     except ValueError as exc:
-        _fail(str(exc), f"pick one of them, e.g. --horizon {backtest.DEFAULT_HORIZON}")
+        _fail(str(exc), "pick one of the horizons listed with --horizon")
     print_result(result)
     result.write_json(json_path)
     click.echo(f"\nJSON written to {json_path} ({time.perf_counter() - started:.1f}s)")

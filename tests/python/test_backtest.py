@@ -45,10 +45,14 @@ def test_auc_by_ranks_known_values_and_one_class() -> None:
     assert metrics.rank_auc([0, 0, 1, 1], [4, 3, 2, 1]) == 0.0
     assert metrics.rank_auc([0, 1, 0, 1], [1, 1, 1, 1]) == 0.5  # all tied: a coin
     assert metrics.rank_auc([1, 1, 1], [1, 2, 3]) is None
-    # several rankings at once: one row each
-    auc, ap = metrics.auc_and_ap(np.array([[0, 1, 1], [1, 1, 1]]), np.array([[0, 2, 1], [0, 1, 2]]))
-    assert auc[0] == 1.0 and ap[0] == 1.0
-    assert np.isnan(auc[1]) and np.isnan(ap[1])
+    # weighted rows (bootstrap replicates): the same as repeating renewals, or leaving them out
+    y, risk = np.array([0, 1, 1, 0]), np.array([0.0, 2.0, 1.0, 1.0])
+    auc, ap = metrics.auc_and_ap(y, risk, np.array([[1, 1, 1, 1], [0, 1, 1, 0], [3, 1, 0, 2]]))
+    repeated = np.repeat(np.arange(4), [3, 1, 0, 2])
+    assert auc[0] == roc_auc_score(y, risk) and ap[0] == average_precision_score(y, risk)
+    assert np.isnan(auc[1]) and np.isnan(ap[1])  # lost renewals only
+    assert auc[2] == pytest.approx(roc_auc_score(y[repeated], risk[repeated]))
+    assert ap[2] == pytest.approx(average_precision_score(y[repeated], risk[repeated]))
 
 
 def test_wilson_interval_known_values() -> None:

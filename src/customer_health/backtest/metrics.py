@@ -4,10 +4,11 @@ tier with Wilson intervals, worst-decile lift and a reliability table.
 The unit is the renewal. A *risk* is higher for a renewal more likely to be lost: the model's
 ``churn_probability`` when it has one, otherwise ``-health_score``.
 
-ROC AUC is computed from ranks (Mann-Whitney, ties at their average rank) and PR AUC is the
-average precision (ties form one threshold, as scikit-learn does). Both are computed for many
-bootstrap replicates at once: each replicate is one row of an index matrix, sorted once, so a
-thousand replicates of a few thousand renewals take a fraction of a second.
+ROC AUC is computed from ranks (Mann-Whitney, ties count one half) and PR AUC is the average
+precision (ties form one threshold, as scikit-learn does). Both are computed for many bootstrap
+replicates at once: a replicate is a row of counts (how often each renewal was drawn), and the
+renewals are sorted by risk once, so a thousand replicates of a few thousand renewals take a
+fraction of a second.
 """
 
 from __future__ import annotations
@@ -45,40 +46,55 @@ def risk_of(rows: pd.DataFrame) -> pd.Series:
     return rows[column] if column == PROBABILITY else -rows[column]
 
 
-def _tie_bounds(ordered: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """First and last position of each value's tie group, rows sorted ascending."""
-    n = ordered.shape[1]
-    positions = np.broadcast_to(np.arange(n), ordered.shape)
-    starts_group = np.ones(ordered.shape, dtype=bool)
-    starts_group[:, 1:] = ordered[:, 1:] != ordered[:, :-1]
-    ends_group = np.ones(ordered.shape, dtype=bool)
-    ends_group[:, :-1] = starts_group[:, 1:]
-    first = np.maximum.accumulate(np.where(starts_group, positions, 0), axis=1)
-    last = np.minimum.accumulate(np.where(ends_group, positions, n)[:, ::-1], axis=1)[:, ::-1]
+def _tie_groups(ordered: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """First and last position of each value's tie group in an ascending 1-D array."""
+    n = len(ordered)
+    positions = np.arange(n)
+    starts_group = np.ones(n, dtype=bool)
+    starts_group[1:] = ordered[1:] != ordered[:-1]
+    ends_group = np.ones(n, dtype=bool)
+    ends_group[:-1] = starts_group[1:]
+    first = np.maximum.accumulate(np.where(starts_group, positions, 0))
+    last = np.minimum.accumulate(np.where(ends_group, positions, n)[::-1])[::-1]
     return first, last
 
 
-def auc_and_ap(y: np.ndarray, risk: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """ROC AUC and average precision of each row of ``risk`` (2-D) against the row of ``y``.
+def _before(cumulative: np.ndarray, first: np.ndarray) -> np.ndarray:
+    """Per row, the cumulative sum up to (not including) each position's tie group."""
+    padded = np.concatenate([np.zeros((len(cumulative), 1)), cumulative], axis=1)
+    return padded[:, first]
 
-    A row with only one class gets NaN for both.
+
+def auc_and_ap(
+    y: np.ndarray, risk: np.ndarray, weights: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """ROC AUC and average precision of ``risk`` against ``y`` (1-D), once per row of
+    ``weights`` (how many times each renewal counts: a bootstrap replicate; default once).
+
+    ROC AUC is the Mann-Whitney statistic (a tie counts one half); average precision takes a
+    tie group as one threshold, as scikit-learn does. A row with one class only gets NaN.
+    The renewals are sorted once, whatever the number of rows.
     """
-    y = np.atleast_2d(y).astype(float)
-    risk = np.atleast_2d(risk).astype(float)
-    n = risk.shape[1]
-    order = np.argsort(risk, axis=1, kind="stable")
-    ordered = np.take_along_axis(risk, order, axis=1)
-    labels = np.take_along_axis(y, order, axis=1)
-    first, last = _tie_bounds(ordered)
-    lost = labels.sum(axis=1)
-    kept = n - lost
+    y = np.asarray(y, dtype=float)
+    risk = np.asarray(risk, dtype=float)
+    weights = np.ones((1, len(y))) if weights is None else np.atleast_2d(weights)
+    order = np.argsort(risk, kind="stable")
+    first, last = _tie_groups(risk[order])
+    labels = y[order]
+    counts = weights[:, order].astype(float)
+    lost_w = counts * labels
+    kept_w = counts - lost_w
+    lost, kept = lost_w.sum(axis=1), kept_w.sum(axis=1)
+    kept_cum = np.cumsum(kept_w, axis=1)
+    kept_below = _before(kept_cum, first)
+    kept_tied = kept_cum[:, last] - kept_below
     with np.errstate(divide="ignore", invalid="ignore"):
-        ranks = (first + last) / 2.0 + 1.0
-        auc = ((ranks * labels).sum(axis=1) - lost * (lost + 1) / 2.0) / (lost * kept)
-        # flagging every renewal whose risk is at least this one's: the tie group and above
-        lost_below = np.take_along_axis(np.cumsum(labels, axis=1) - labels, first, axis=1)
-        precision = (lost[:, None] - lost_below) / (n - first)
-        ap = (labels * precision).sum(axis=1) / lost
+        auc = (lost_w * (kept_below + 0.5 * kept_tied)).sum(axis=1) / (lost * kept)
+        # flagging every renewal whose risk is at least this one's: its tie group and above
+        lost_above = lost[:, None] - _before(np.cumsum(lost_w, axis=1), first)
+        all_above = (lost + kept)[:, None] - _before(np.cumsum(counts, axis=1), first)
+        precision = np.where(lost_w > 0, lost_above / all_above, 0.0)
+        ap = (lost_w * precision).sum(axis=1) / lost
     degenerate = (lost == 0) | (kept == 0)
     auc[degenerate] = np.nan
     ap[degenerate] = np.nan
@@ -91,13 +107,15 @@ def rank_auc(y: Sequence[float] | np.ndarray, risk: Sequence[float] | np.ndarray
     return None if np.isnan(auc[0]) else float(auc[0])
 
 
-def bootstrap_draws(n: int, replicates: int, seed: int) -> Iterator[np.ndarray]:
-    """Chunks of bootstrap index rows (resampling ``n`` renewals with replacement)."""
+def bootstrap_weights(n: int, replicates: int, seed: int) -> Iterator[np.ndarray]:
+    """Chunks of bootstrap replicates, each row the number of times each of ``n`` renewals
+    was drawn (resampling with replacement)."""
     rng = np.random.default_rng(seed)
     done = 0
     while done < replicates:
         size = min(CHUNK, replicates - done)
-        yield rng.integers(0, n, size=(size, n))
+        draws = rng.integers(0, n, size=(size, n)) + (np.arange(size) * n)[:, None]
+        yield np.bincount(draws.ravel(), minlength=size * n).reshape(size, n)
         done += size
 
 
@@ -108,8 +126,8 @@ def bootstrap(
     shape (rankings, replicates), NaN where a replicate drew one class only."""
     aucs: list[np.ndarray] = []
     aps: list[np.ndarray] = []
-    for draws in bootstrap_draws(len(y), replicates, seed):
-        pair = [auc_and_ap(y[draws], risk[draws]) for risk in risks]
+    for weights in bootstrap_weights(len(y), replicates, seed):
+        pair = [auc_and_ap(y, risk, weights) for risk in risks]
         aucs.append(np.stack([a for a, _ in pair]))
         aps.append(np.stack([p for _, p in pair]))
     return np.concatenate(aucs, axis=1), np.concatenate(aps, axis=1)
