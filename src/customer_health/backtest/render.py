@@ -204,8 +204,8 @@ def rule_verdict(uninformative: Any, ratio: Any) -> str:
     if _missing(uninformative):
         return "no alert"
     if bool(uninformative):
-        return f"[yellow]uninformative ({fmt(ratio, 1)}x)[/]"
-    return "no false alarm" if _missing(ratio) else f"{fmt(ratio, 1)}x"
+        return f"[yellow]uninformative ({fmt(ratio, 2)}x)[/]"
+    return "no false alarm" if _missing(ratio) else f"{fmt(ratio, 2)}x"
 
 
 def alert_table(result: BacktestResult) -> Table:
