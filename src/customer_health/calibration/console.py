@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.markup import escape
+
 from customer_health.calibration.data import FAMILIES
 from customer_health.calibration.run import CalibrationResult
 
@@ -42,10 +44,10 @@ def print_summary(result: CalibrationResult, console: Any | None = None) -> None
         _print_auc(result, console)
         _print_weights(result, console)
     style = DECISION_STYLE.get(result.status, "bold")
-    console.print(f"\n[{style}]Decision: {result.status}[/] - {result.message}")
+    console.print(f"\n[{style}]Decision: {result.status}[/] - {escape(result.message)}")
     _print_probability(result, console)
     for note in result.notes:
-        console.print(f"[dim]note:[/] {note}")
+        console.print(f"[dim]note:[/] {escape(note)}")
 
 
 def _print_auc(result: CalibrationResult, console: Any) -> None:
@@ -113,7 +115,8 @@ def _print_probability(result: CalibrationResult, console: Any) -> None:
 
     prob = result.probability
     if not prob.get("fitted"):
-        console.print(f"Churn probability: not fitted ({prob.get('reason', 'no renewals')}).")
+        reason = escape(prob.get("reason", "no renewals"))
+        console.print(f"Churn probability: not fitted ({reason}).")
         return
     fits = {row["segment"]: row for row in prob["fits"]}
     console.print(
