@@ -7,7 +7,8 @@
 - :mod:`.evaluate`: validation metrics, the paired bootstrap and the decision;
 - :mod:`.probability`: the churn probability of the current score (Platt, bootstrapped);
 - :mod:`.proposal`: the files and ``--apply``;
-- :mod:`.run`: one run end to end; :mod:`.console`: the terminal summary.
+- :mod:`.run`: one run end to end; :mod:`.result`: what it found;
+  :mod:`.console`: the terminal summary and progress.
 """
 
 from customer_health.calibration.console import print_summary
@@ -19,12 +20,8 @@ from customer_health.calibration.data import (
     RenewalBook,
     load_book,
 )
-from customer_health.calibration.run import (
-    STATUS_EXIT_CODES,
-    CalibrationResult,
-    calibrate_book,
-    run_calibration,
-)
+from customer_health.calibration.result import STATUS_EXIT_CODES, CalibrationResult
+from customer_health.calibration.run import calibrate_book, run_calibration
 
 __all__ = [
     "AT_RISK_TIERS",

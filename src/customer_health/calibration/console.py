@@ -3,12 +3,14 @@ the decision and why, the churn probability's reliability, and where the files w
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from rich.markup import escape
 
 from customer_health.calibration.data import FAMILIES
-from customer_health.calibration.run import CalibrationResult
+from customer_health.calibration.result import CalibrationResult
 
 DECISION_STYLE = {"proposed": "bold green", "not_better": "bold yellow", "refused": "bold yellow"}
 
@@ -145,3 +147,32 @@ def _print_probability(result: CalibrationResult, console: Any) -> None:
             f"{row['observed']:.1%}",
         )
     console.print(table)
+
+
+@contextmanager
+def progress_steps(total: int, enabled: bool) -> Iterator[Callable[[str], None]]:
+    """Yield step(description): a rich progress bar when enabled, else a no-op."""
+    if not enabled:
+        yield lambda description: None
+        return
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(
+        TextColumn("[bold]calibrate[/]"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        transient=True,
+    ) as bar:
+        task = bar.add_task("", total=total)
+        state = {"started": False}
+
+        def step(description: str) -> None:
+            if state["started"]:
+                bar.advance(task)
+            state["started"] = True
+            bar.update(task, description=description)
+
+        yield step
+        bar.update(task, completed=total)

@@ -14,10 +14,8 @@ least :data:`~customer_health.calibration.probability.MIN_BOOK_LOST` lost renewa
 from __future__ import annotations
 
 import datetime as dt
-import json
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from customer_health.calibration import evaluate, fit, probability, proposal, scoring
+from customer_health.calibration.console import progress_steps
 from customer_health.calibration.data import (
     AT_RISK_TIERS,
     DEFAULT_HORIZON_DAYS,
@@ -33,10 +32,10 @@ from customer_health.calibration.data import (
     RenewalBook,
     badness,
     feature_matrix,
-    jsonable,
     load_book,
     training_fill,
 )
+from customer_health.calibration.result import CalibrationResult
 from customer_health.calibration.split import (
     Split,
     check_split,
@@ -44,49 +43,6 @@ from customer_health.calibration.split import (
     training_weights,
 )
 from customer_health.warehouse import Warehouse
-
-STATUS_EXIT_CODES = {"proposed": 0, "refused": 3, "not_better": 4}
-
-
-@dataclass
-class CalibrationResult:
-    """Everything a calibration run found and decided, and where its files went."""
-
-    status: str
-    message: str
-    warehouse: str
-    generated_at: str
-    horizon_days: int
-    prior_strength: float
-    history_source: str = "renewals"
-    history_source_rows: dict[str, int] = field(default_factory=dict)
-    split: dict[str, Any] = field(default_factory=dict)
-    segments: dict[str, dict[str, Any]] = field(default_factory=dict)
-    penalty: dict[str, Any] = field(default_factory=dict)
-    decision: dict[str, Any] = field(default_factory=dict)
-    weights: dict[str, Any] = field(default_factory=dict)
-    factor_weights: dict[str, Any] = field(default_factory=dict)
-    thresholds: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
-    metrics: dict[str, dict[str, Any]] = field(default_factory=dict)
-    churn_by_tier: list[dict[str, Any]] = field(default_factory=list)
-    curves: dict[str, Any] = field(default_factory=dict)
-    probability: dict[str, Any] = field(default_factory=dict)
-    lead_time: list[dict[str, Any]] = field(default_factory=list)
-    impact: dict[str, Any] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
-    files: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def exit_code(self) -> int:
-        return STATUS_EXIT_CODES[self.status]
-
-    def to_dict(self) -> dict[str, Any]:
-        return jsonable(asdict(self))
-
-    def write_json(self, path: Path) -> Path:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(self.to_dict(), indent=2) + "\n")
-        return path
 
 
 @dataclass
@@ -314,35 +270,6 @@ def _probability_summary(
     return summary
 
 
-@contextmanager
-def _steps(total: int, enabled: bool) -> Iterator[Callable[[str], None]]:
-    """Yield step(description): a rich progress bar when enabled, else a no-op."""
-    if not enabled:
-        yield lambda description: None
-        return
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
-    with Progress(
-        TextColumn("[bold]calibrate[/]"),
-        BarColumn(),
-        TextColumn("{task.completed}/{task.total}"),
-        TextColumn("{task.description}"),
-        TimeElapsedColumn(),
-        transient=True,
-    ) as bar:
-        task = bar.add_task("", total=total)
-        state = {"started": False}
-
-        def step(description: str) -> None:
-            if state["started"]:
-                bar.advance(task)
-            state["started"] = True
-            bar.update(task, description=description)
-
-        yield step
-        bar.update(task, completed=total)
-
-
 def run_calibration(
     wh: Warehouse,
     prior_strength: float = 30.0,
@@ -361,7 +288,7 @@ def run_calibration(
     if apply and output_dir is None:
         raise ValueError("apply needs an output_dir to write the proposal to first")
     seeds = seeds_dir or dbt_runner.project_dir() / "seeds"
-    with _steps(8, progress) as step:
+    with progress_steps(8, progress) as step:
         step("reading the renewal backtest")
         try:
             book = load_book(wh, horizon_days)
