@@ -22,6 +22,7 @@
         {{ relation }}.health_score,
         {{ relation }}.data_completeness,
         {{ families_missing(relation) }} as families_missing,
+        {{ relation }}.segment_percentile,
         {{ relation }}.health_tier,
         {{ relation }}.risk_level,
         -- trend
@@ -54,6 +55,11 @@
         {{ relation }}.next_renewal_date,
         {{ relation }}.priority_score,
         {{ relation }}.priority_rank,
+        -- churn probability
+        {{ relation }}.churn_probability,
+        {{ relation }}.churn_probability_low,
+        {{ relation }}.churn_probability_high,
+        {{ relation }}.probability_note,
         -- metadata
         {{ relation }}.weights_version,
         {{ relation }}.score_date

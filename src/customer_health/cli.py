@@ -46,14 +46,38 @@ def main() -> None:
     help="Last day of the data (default: the generator's fixed end date).",
 )
 @click.option("--orgs", default=1, show_default=True, help="Tenants to spread accounts over.")
+@click.option(
+    "--world",
+    type=click.Choice(["demo", "second"]),
+    default="demo",
+    show_default=True,
+    help="demo: the demo generator; second: the independent second world, with an oracle "
+    "(docs/second_world.md; --days is rounded to whole months).",
+)
+@click.option(
+    "--oracle-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="With --world second: write the oracle's churn probability per renewal to this CSV.",
+)
 @TARGET
 def demo_data(
-    accounts: int, days: int, seed: int, end_date: object, orgs: int, target: str | None
+    accounts: int,
+    days: int,
+    seed: int,
+    end_date: object,
+    orgs: int,
+    target: str | None,
+    world: str = "demo",
+    oracle_file: Path | None = None,
 ) -> None:
     """Generate a realistic B2B SaaS book of accounts and load it into the raw schemas."""
     from customer_health import generator, loader
 
     wh = _warehouse(target)
+    if world == "second" or oracle_file is not None:
+        _second_world_data(wh, accounts, days, seed, end_date, orgs, world, oracle_file)
+        return
     end = end_date.date() if end_date is not None else generator.DEFAULT_END_DATE  # type: ignore[attr-defined]
     click.echo(f"Generating {accounts:,} accounts x {days} days (seed {seed}) into {wh.describe()}")
     started = time.perf_counter()
@@ -63,10 +87,49 @@ def demo_data(
         )
     except Exception as exc:  # connection problems are the usual cause
         _fail(f"could not load the demo data: {exc}", _connection_hint(wh))
-    elapsed = time.perf_counter() - started
+    _echo_loaded(wh, counts, time.perf_counter() - started)
+
+
+def _echo_loaded(wh: Warehouse, counts: dict[str, int], elapsed: float) -> None:
     for name, rows in sorted(counts.items()):
         click.echo(f"  raw_{name:<28} {rows:>12,} rows")
     click.echo(f"Loaded {sum(counts.values()):,} rows in {elapsed:.1f}s into {wh.describe()}")
+
+
+def _second_world_data(
+    wh: Warehouse,
+    accounts: int,
+    days: int,
+    seed: int,
+    end_date: object,
+    orgs: int,
+    world: str,
+    oracle_file: Path | None,
+) -> None:
+    """`demo-data --world second`: generate the second world, load it, write its oracle."""
+    from customer_health import loader, second_world
+
+    if world != "second":
+        _fail("only the second world has an oracle", "add --world second")
+    if orgs != 1:
+        _fail("the second world has a single tenant", "leave out --orgs")
+    months = max(1, round(days / 30.44))
+    end = end_date.date() if end_date is not None else second_world.DEFAULT_END_DATE  # type: ignore[attr-defined]
+    click.echo(
+        f"Generating the second world: {accounts:,} accounts x {months} months (seed {seed}) "
+        f"into {wh.describe()}"
+    )
+    started = time.perf_counter()
+    frames, oracle = second_world.generate(accounts, months, seed, end)
+    try:
+        counts = loader.load_frames(wh, frames)
+    except Exception as exc:  # connection problems are the usual cause
+        _fail(f"could not load the second world: {exc}", _connection_hint(wh))
+    _echo_loaded(wh, counts, time.perf_counter() - started)
+    if oracle_file is not None:
+        oracle_file.parent.mkdir(parents=True, exist_ok=True)
+        oracle.to_csv(oracle_file, index=False)
+        click.echo(f"Oracle: {len(oracle):,} renewal decisions written to {oracle_file}")
 
 
 @main.command("build")

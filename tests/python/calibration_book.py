@@ -96,7 +96,7 @@ def synthetic_book(
             "horizon_days": HORIZON,
             "has_score": True,
             "health_score": score.round(6),
-            "health_tier": scoring.assign_tier(score, tiers),
+            "health_tier": scoring.assign_tier(score, tiers, segment),
             "weights_version": VERSION,
             "renewal_date": renewal_date,
             "score_date": [d - dt.timedelta(days=HORIZON) for d in renewal_date],

@@ -8,16 +8,19 @@ from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from customer_health import dbt as dbt_runner
-from customer_health import loader, orchestrate
+from customer_health import loader, orchestrate, second_world
 from customer_health.warehouse import Warehouse
 
 from .pgcluster import PgCluster
 
 # A small book keeps the suite fast; the bench builds the large sizes.
 BOOK = {"accounts": 240, "days": 420, "seed": 7}
+# The second world (docs/second_world.md), small enough to build once per session.
+SECOND_WORLD = {"accounts": 300, "months": 15, "seed": 11}
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
 
 
@@ -92,6 +95,25 @@ def duck_built(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
     """The demo book built on DuckDB (dbt build: seeds, models, tests)."""
     wh = duckdb_warehouse(tmp_path_factory.mktemp("duck"))
     return load_and_build(wh)
+
+
+@pytest.fixture(scope="session")
+def second_world_book() -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
+    """The second world's raw frames and its oracle (one row per renewal decision)."""
+    return second_world.generate(**SECOND_WORLD)
+
+
+@pytest.fixture(scope="session")
+def second_world_built(
+    tmp_path_factory: pytest.TempPathFactory,
+    second_world_book: tuple[dict[str, pd.DataFrame], pd.DataFrame],
+) -> tuple[Warehouse, pd.DataFrame]:
+    """The second world built on DuckDB (dbt build), with its oracle."""
+    frames, oracle = second_world_book
+    wh = duckdb_warehouse(tmp_path_factory.mktemp("second_world"))
+    loader.load_frames(wh, frames)  # (re)creates the raw schemas first
+    dbt_runner.run(["build", "--full-refresh"], wh, quiet=True)
+    return wh, oracle
 
 
 @pytest.fixture(scope="session")

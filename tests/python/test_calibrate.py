@@ -461,10 +461,15 @@ def test_an_applied_proposal_builds(
     )
     rows = wh.query_df("select count(*) as n from config.churn_probability_model")
     assert int(rows["n"].iloc[0]) == 51 * (len(book.SEGMENTS) + 1)
-    mart = wh.query_df("select health_score, health_tier from marts.mart_account_health")
-    at_risk = mart[mart["health_tier"] == "at_risk"]["health_score"].astype(float)
-    assert len(mart) > 0
-    assert (at_risk >= 37).all() and (at_risk < 67).all()
+    mart = wh.query_df(
+        "select health_score, segment_percentile, health_tier from marts.mart_account_health"
+    )
+    basis = tiers.loc[tiers["label"] == "at_risk", "basis"].iloc[0]
+    low, high = tiers.loc[tiers["label"] == "at_risk", ["min_score", "max_score"]].iloc[0]
+    measure = "segment_percentile" if basis == "segment_percentile" else "health_score"
+    at_risk = mart.loc[mart["health_tier"] == "at_risk", measure].astype(float)
+    assert len(mart) > 0 and len(at_risk) > 0
+    assert (at_risk >= low).all() and (at_risk < high).all()
 
 
 @pytest.mark.postgres

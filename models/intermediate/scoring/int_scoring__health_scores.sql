@@ -1,6 +1,13 @@
 -- One row per account and score date: the four family scores, the weighted health score
 -- (missing factors and families have their weight redistributed over what is there, never
 -- scored as 0), data completeness, tiers, and the weakest family with its worst factor.
+-- Tiers (seeds/score_tiers.csv) cut either the score itself (basis 'score') or the account's
+-- percentile among its segment's accounts on the same date (basis 'segment_percentile', 0 =
+-- the worst): a book whose scores sit high or low still has its worst accounts in critical,
+-- and a segment whose scores run higher than another's is not ranked healthier for it. A
+-- segment with fewer than tier_min_peers scored accounts on a date is ranked with the whole
+-- book instead.
+{%- set min_peers = var('tier_min_peers') | int %}
 
 with
 
@@ -40,6 +47,33 @@ account_scores as (
         sum(case when sub_score is not null then 1 else 0 end) as factors_with_data
     from contributions
     group by 1, 2, 3, 4
+),
+
+peer_ranks as (
+    select
+        account_id,
+        score_date,
+        100.0 * percent_rank() over (
+            partition by score_date, segment
+            order by {{ round_score("health_score_raw") }}
+        ) as segment_rank,
+        100.0 * percent_rank() over (
+            partition by score_date
+            order by {{ round_score("health_score_raw") }}
+        ) as book_rank,
+        count(*) over (partition by score_date, segment) as segment_peers
+    from account_scores
+    where factors_with_data > 0
+),
+
+percentiles as (
+    select
+        account_id,
+        score_date,
+        case
+            when segment_peers >= {{ min_peers }} then segment_rank else book_rank
+        end as segment_percentile
+    from peer_ranks
 ),
 
 pivoted as (
@@ -100,6 +134,7 @@ final as (
                 then {{ round_score("account_scores.health_score_raw") }}
         end as health_score,
         account_scores.data_completeness,
+        percentiles.segment_percentile,
         health_tiers.label as health_tier,
         risk_levels.label as risk_level,
         weakest_family.family as weakest_family,
@@ -125,16 +160,20 @@ final as (
             and weakest_family.score_date = worst_factor.score_date
             and weakest_family.family = worst_factor.family
             and worst_factor.loss_rank = 1
+    left join percentiles
+        on
+            account_scores.account_id = percentiles.account_id
+            and account_scores.score_date = percentiles.score_date
     left join tiers as health_tiers
         on
             health_tiers.scale = 'health_tier'
-            and {{ round_score("account_scores.health_score_raw") }} >= health_tiers.min_score
-            and {{ round_score("account_scores.health_score_raw") }} < health_tiers.max_score
+            and {{ tier_measure('health_tiers') }} >= health_tiers.min_score
+            and {{ tier_measure('health_tiers') }} < health_tiers.max_score
     left join tiers as risk_levels
         on
             risk_levels.scale = 'risk_level'
-            and {{ round_score("account_scores.health_score_raw") }} >= risk_levels.min_score
-            and {{ round_score("account_scores.health_score_raw") }} < risk_levels.max_score
+            and {{ tier_measure('risk_levels') }} >= risk_levels.min_score
+            and {{ tier_measure('risk_levels') }} < risk_levels.max_score
     cross join weights_version
 )
 

@@ -22,7 +22,7 @@ config_rows as (
     from {{ ref('factor_thresholds') }}
     union all
     select
-        'score_tiers' || '|' || scale || '|' || label || '|'
+        'score_tiers' || '|' || scale || '|' || label || '|' || coalesce(basis, 'score') || '|'
         || {{ format_number('min_score', 6) }} || '|' || {{ format_number('max_score', 6) }}
             as config_row
     from {{ ref('score_tiers') }}

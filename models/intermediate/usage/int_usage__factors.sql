@@ -50,15 +50,31 @@ windowed as (
                 then user_days.events
             else 0
         end) as events_prior_28d,
-        count(user_days.account_id) as user_days_84d,
+        count(case
+            when user_days.event_date > {{ dbt.dateadd('day', -84, 'account_dates.score_date') }}
+                then user_days.account_id
+        end) as user_days_84d,
         -- events without a user id say nothing about breadth
-        count(user_days.user_id) as identified_user_days_84d
+        count(case
+            when user_days.event_date > {{ dbt.dateadd('day', -84, 'account_dates.score_date') }}
+                then user_days.user_id
+        end) as identified_user_days_84d,
+        -- activity (user-days, or active days when events carry no user id) in the last 28
+        -- days and in the 84 days before them: the account's own baseline
+        count(case
+            when user_days.event_date > {{ dbt.dateadd('day', -28, 'account_dates.score_date') }}
+                then user_days.account_id
+        end) as user_days_28d,
+        count(case
+            when user_days.event_date <= {{ dbt.dateadd('day', -28, 'account_dates.score_date') }}
+                then user_days.account_id
+        end) as user_days_baseline_84d
     from account_dates
     left join user_days
         on
             account_dates.account_id = user_days.account_id
             and user_days.event_date <= account_dates.score_date
-            and user_days.event_date > {{ dbt.dateadd('day', -84, 'account_dates.score_date') }}
+            and user_days.event_date > {{ dbt.dateadd('day', -112, 'account_dates.score_date') }}
     group by 1, 2
 ),
 
@@ -149,6 +165,12 @@ wide as (
             when windowed.events_28d > 0 then 1.0
         end as usage_events_trend_28d,
         weekly_slope.usage_weekly_users_slope_12w,
+        -- no baseline (a new account, or none in the 84 days before) is missing, not a trend
+        case
+            when windowed.user_days_baseline_84d > 0
+                then
+                    3.0 * windowed.user_days_28d / windowed.user_days_baseline_84d - 1.0
+        end as usage_activity_vs_baseline_90d,
         windowed.active_users_28d,
         seats_ranked.licensed_seats
     from account_dates
@@ -179,6 +201,7 @@ final as (
         'usage_seat_utilisation_28d',
         'usage_events_trend_28d',
         'usage_weekly_users_slope_12w',
+        'usage_activity_vs_baseline_90d',
     ]) }}
 )
 

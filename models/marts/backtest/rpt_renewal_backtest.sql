@@ -52,6 +52,8 @@ candidates as (
         history.score_delta_30d,
         history.rule_flag_count,
         history.data_completeness,
+        history.segment_percentile,
+        history.churn_probability,
         history.weights_version,
         row_number() over (
             partition by renewal_horizons.renewal_id, renewal_horizons.horizon_days
@@ -101,6 +103,8 @@ final as (
         candidates.score_delta_30d,
         candidates.rule_flag_count,
         candidates.data_completeness,
+        candidates.segment_percentile,
+        candidates.churn_probability,
         -- dates
         renewal_horizons.renewal_date,
         renewal_horizons.cutoff_date,

@@ -27,6 +27,7 @@ final as (
         renewals.is_lost,
         alerts.alert_type,
         alerts.severity,
+        alerts.delivery_status,
         -- measures
         {{ dbt.datediff('alerts.alert_date', 'renewals.renewal_date', 'day') }}
             as days_before_renewal,

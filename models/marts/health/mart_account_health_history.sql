@@ -23,6 +23,10 @@ scores as (
     select * from {{ ref('int_scoring__account_scores') }}
 ),
 
+probabilities as (
+    select * from {{ ref('int_scoring__churn_probability') }}
+),
+
 score_dates as (
     select * from {{ ref('int_scoring__score_dates') }}
     where is_history_date
@@ -55,6 +59,7 @@ enriched as (
         {{ round_score('scores.finance_score') }} as finance_score,
         scores.health_score,
         {{ round_score('scores.data_completeness') }} as data_completeness,
+        {{ round_score('scores.segment_percentile') }} as segment_percentile,
         scores.health_tier,
         scores.risk_level,
         {{ round_score('scores.score_delta_7d') }} as score_delta_7d,
@@ -99,6 +104,11 @@ enriched as (
         scores.next_renewal_date,
         scores.priority_score,
         cast(scores.priority_rank as bigint) as priority_rank,
+        cast(probabilities.churn_probability as {{ type_double() }}) as churn_probability,
+        cast(probabilities.churn_probability_low as {{ type_double() }}) as churn_probability_low,
+        cast(probabilities.churn_probability_high as {{ type_double() }})
+            as churn_probability_high,
+        probabilities.probability_note,
         scores.weights_version,
         scores.score_date
     from scores
@@ -106,6 +116,10 @@ enriched as (
         on scores.score_date = score_dates.score_date
     inner join accounts
         on scores.account_id = accounts.account_id
+    left join probabilities
+        on
+            scores.account_id = probabilities.account_id
+            and scores.score_date = probabilities.score_date
 ),
 
 flagged as (

@@ -7,8 +7,17 @@
 -- * cooldown: an alert type fires for an account at most once per alert_cooldown_days, and
 --   only after its condition has been quiet that long;
 -- * one tier alert per date: entering critical directly does not also send "at_risk".
+-- Only the rules listed in var alert_rules fire (the backtest judges each rule; the defaults
+-- keep those that fire clearly more often before lost renewals than before kept ones). A
+-- budget (var alert_budget_per_csm_per_week) caps what each CSM is sent per week: the
+-- lowest-priority alerts beyond it stay in this table with delivery_status 'held_back' and
+-- the reason, so nothing is dropped silently.
 {%- set periods = var('alert_consecutive_periods') | int %}
 {%- set margin = var('alert_hysteresis_margin') %}
+{%- set rules = var('alert_rules') %}
+{%- set budget = var('alert_budget_per_csm_per_week') %}
+{%- set rule_list = "'" ~ (rules | join("', '")) ~ "'" %}
+{%- set within_budget = 'true' if budget is none else 'budgeted.budget_rank <= ' ~ (budget | int) %}
 
 with
 
@@ -25,25 +34,41 @@ tiers as (
         max(case when scale = 'health_tier' and label = 'healthy' then min_score end)
             as at_risk_threshold,
         max(case when scale = 'health_tier' and label = 'at_risk' then min_score end)
-            as critical_threshold
+            as critical_threshold,
+        max(case when scale = 'health_tier' then basis end) as tier_basis
     from {{ ref('score_tiers') }}
 ),
 
-states as (
+-- hysteresis works on what the tiers cut: the score, or the segment percentile
+measured as (
     select
         scores.*,
         tiers.at_risk_threshold,
         tiers.critical_threshold,
-        case when scores.health_score < tiers.at_risk_threshold - {{ margin }} then 1 else 0 end
-            as is_below_at_risk,
-        case when scores.health_score >= tiers.at_risk_threshold + {{ margin }} then 1 else 0 end
-            as is_clear_of_at_risk,
-        case when scores.health_score < tiers.critical_threshold - {{ margin }} then 1 else 0 end
-            as is_below_critical,
-        case when scores.health_score >= tiers.critical_threshold + {{ margin }} then 1 else 0 end
-            as is_clear_of_critical
+        case
+            when tiers.tier_basis = 'segment_percentile' then scores.segment_percentile
+            else scores.health_score
+        end as tier_measure,
+        case
+            when tiers.tier_basis = 'segment_percentile' then 'segment percentile'
+            else 'score'
+        end as tier_measure_name
     from scores
     cross join tiers
+),
+
+states as (
+    select
+        *,
+        case when tier_measure < at_risk_threshold - {{ margin }} then 1 else 0 end
+            as is_below_at_risk,
+        case when tier_measure >= at_risk_threshold + {{ margin }} then 1 else 0 end
+            as is_clear_of_at_risk,
+        case when tier_measure < critical_threshold - {{ margin }} then 1 else 0 end
+            as is_below_critical,
+        case when tier_measure >= critical_threshold + {{ margin }} then 1 else 0 end
+            as is_clear_of_critical
+    from measured
 ),
 
 sequenced as (
@@ -110,7 +135,8 @@ candidates as (
         score_date,
         'entered_critical' as alert_type,
         'critical' as severity,
-        'Score ' || {{ format_number('health_score', 0) }} || ' has been below '
+        'Score ' || {{ format_number('health_score', 0) }} || ': its ' || tier_measure_name
+        || ' ' || {{ format_number('tier_measure', 0) }} || ' has been below '
         || {{ format_number('critical_threshold - ' ~ margin, 0) }}
         || ' (critical threshold ' || {{ format_number('critical_threshold', 0) }}
         || ' minus a ' || '{{ margin }}' || '-point margin) for {{ periods }} score dates'
@@ -124,7 +150,8 @@ candidates as (
         score_date,
         'entered_at_risk' as alert_type,
         'high' as severity,
-        'Score ' || {{ format_number('health_score', 0) }} || ' has been below '
+        'Score ' || {{ format_number('health_score', 0) }} || ': its ' || tier_measure_name
+        || ' ' || {{ format_number('tier_measure', 0) }} || ' has been below '
         || {{ format_number('at_risk_threshold - ' ~ margin, 0) }}
         || ' (healthy threshold ' || {{ format_number('at_risk_threshold', 0) }}
         || ' minus a ' || '{{ margin }}' || '-point margin) for {{ periods }} score dates'
@@ -171,6 +198,7 @@ cooled as (
             partition by account_id, alert_type order by score_date
         ) as previous_candidate_date
     from candidates
+    where alert_type in ({{ rule_list }})
 ),
 
 fired as (
@@ -186,35 +214,78 @@ score_dates as (
     select max(score_date) as as_of_date from {{ ref('int_scoring__score_dates') }}
 ),
 
+accounts as (
+    select * from {{ ref('stg_crm__accounts') }}
+),
+
+-- within each CSM's week, the most severe alerts of the accounts with the highest priority
+-- come first; past the budget they are held back
+budgeted as (
+    select
+        fired.*,
+        scores.priority_score,
+        coalesce(accounts.owner_csm, 'unassigned') as owner_csm,
+        row_number() over (
+            partition by
+                fired.org_id,
+                coalesce(accounts.owner_csm, 'unassigned'),
+                {{ dbt.date_trunc('week', 'fired.score_date') }}
+            order by
+                case fired.severity when 'critical' then 1 when 'high' then 2 else 3 end asc,
+                scores.priority_score desc,
+                fired.account_id asc,
+                fired.alert_type asc
+        ) as budget_rank
+    from fired
+    inner join scores
+        on
+            fired.account_id = scores.account_id
+            and fired.score_date = scores.score_date
+    left join accounts
+        on fired.account_id = accounts.account_id
+),
+
 final as (
     select
         -- ids
-        {{ generate_surrogate_key(['fired.account_id', 'fired.score_date', 'fired.alert_type']) }}
-            as alert_id,
-        fired.account_id,
-        fired.org_id,
+        {{ generate_surrogate_key(
+            ['budgeted.account_id', 'budgeted.score_date', 'budgeted.alert_type']
+        ) }} as alert_id,
+        budgeted.account_id,
+        budgeted.org_id,
         -- alert
-        fired.alert_type,
-        fired.severity,
-        fired.cause || '. ' || scores.explanation as cause,
+        budgeted.alert_type,
+        budgeted.severity,
+        budgeted.cause || '. ' || scores.explanation as cause,
         scores.main_driver,
         scores.playbook,
         scores.recommended_action,
+        -- delivery
+        budgeted.owner_csm,
+        cast(budgeted.budget_rank as integer) as budget_rank,
+        case when {{ within_budget }} then 'deliver' else 'held_back' end as delivery_status,
+        case
+            when not {{ within_budget }}
+                then
+                    'over the budget of {{ budget }} alerts per CSM per week: number '
+                    || cast(budgeted.budget_rank as {{ dbt.type_string() }})
+                    || ' by severity and priority'
+        end as held_back_reason,
         -- score at the time
         scores.health_score,
         scores.health_tier,
         {{ round_score('scores.score_delta_14d') }} as score_delta_14d,
         scores.weights_version,
         -- dates
-        fired.score_date as alert_date,
-        fired.score_date > cast({{ dbt.dateadd(
+        budgeted.score_date as alert_date,
+        budgeted.score_date > cast({{ dbt.dateadd(
             'day', -1 if var('score_grain') == 'day' else -7, 'score_dates.as_of_date'
         ) }} as date) as is_current_period
-    from fired
+    from budgeted
     inner join scores
         on
-            fired.account_id = scores.account_id
-            and fired.score_date = scores.score_date
+            budgeted.account_id = scores.account_id
+            and budgeted.score_date = scores.score_date
     cross join score_dates
 )
 

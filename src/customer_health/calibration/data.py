@@ -136,9 +136,11 @@ def load_segment_weights(wh: Warehouse) -> dict[str, dict[str, float]]:
 
 
 def load_tiers(wh: Warehouse) -> pd.DataFrame:
-    frame = wh.query_df(
-        "select scale, label, min_score, max_score, sort_order from config.score_tiers"
-    )
+    """The score_tiers seed; ``basis`` (score or segment_percentile) is 'score' when absent."""
+    frame = wh.query_df("select * from config.score_tiers")
+    if "basis" not in frame:
+        frame["basis"] = "score"
+    frame = frame[["scale", "label", "basis", "min_score", "max_score", "sort_order"]]
     frame = _numeric(frame, ["min_score", "max_score"])
     frame["sort_order"] = pd.to_numeric(frame["sort_order"]).astype(int)
     return frame.sort_values(["scale", "sort_order"]).reset_index(drop=True)

@@ -60,6 +60,7 @@ def _tier_records(tiers: pd.DataFrame) -> list[dict[str, Any]]:
         {
             "scale": str(r.scale),
             "label": str(r.label),
+            "basis": str(r.basis),
             "min_score": int(r.min_score),
             "max_score": int(r.max_score),
             "sort_order": int(r.sort_order),
@@ -206,8 +207,15 @@ def calibrate_book(
         for kind in ("current", "proposed")
     }
     result.curves = curves
-    validation["current_tier"] = scoring.assign_tier(validation["current_score"], book.tiers)
-    validation["proposed_tier"] = scoring.assign_tier(validation["proposed_score"], book.tiers)
+    validation["current_tier"] = validation["health_tier"]  # as dbt assigned it
+    validation["proposed_tier"] = scoring.assign_tier(
+        validation["proposed_score"], book.tiers, validation["segment"]
+    )
+    if scoring.tier_basis(book.tiers) == "segment_percentile":
+        result.notes.append(
+            "The tiers are segment-relative: a proposed tier is the proposed score's percentile "
+            "among the validation renewals of its segment (dbt ranks all accounts on a date)."
+        )
     result.churn_by_tier = evaluate.churn_by_tier(
         validation,
         {"current": "current_tier", "proposed": "proposed_tier"},
@@ -234,7 +242,7 @@ def calibrate_book(
     )
     result.impact["roc_auc_current"] = boot["auc_current"]
     result.impact["roc_auc_proposed"] = boot["auc_proposed"]
-    result.notes = [*notes, *evaluate.warnings(result.metrics)]
+    result.notes = [*notes, *evaluate.warnings(result.metrics), *result.notes]
     if better:
         out.segment_weights, out.factor_weights = proposed_sw, proposed_fw
     return out

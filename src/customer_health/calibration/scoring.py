@@ -55,14 +55,53 @@ def recompute_score(
     return pd.Series(score, index=sub_scores.index, dtype=float)
 
 
-def assign_tier(score: pd.Series, tiers: pd.DataFrame, scale: str = "health_tier") -> pd.Series:
-    """The band of each score: min_score <= score < max_score."""
+#: dbt var tier_min_peers: a smaller segment is ranked with the whole set
+TIER_MIN_PEERS = 20
+
+
+def segment_percentile(score: pd.Series, segment: pd.Series) -> pd.Series:
+    """100 x percent_rank of each score within its segment (0 = worst), the whole set for a
+    segment with fewer than TIER_MIN_PEERS scores, as int_scoring__health_scores ranks."""
+
+    def percent_rank(values: pd.Series) -> pd.Series:
+        n = values.notna().sum()
+        if n <= 1:
+            return values.where(values.isna(), 0.0)
+        return 100.0 * (values.rank(method="min") - 1) / (n - 1)
+
+    book = percent_rank(score)
+    out = pd.Series(np.nan, index=score.index, dtype=float)
+    for _, rows in score.groupby(segment):
+        peers = rows.notna().sum()
+        out.loc[rows.index] = percent_rank(rows) if peers >= TIER_MIN_PEERS else book[rows.index]
+    return out
+
+
+def assign_tier(
+    score: pd.Series,
+    tiers: pd.DataFrame,
+    segment: pd.Series | None = None,
+    scale: str = "health_tier",
+) -> pd.Series:
+    """The band of each score: min_score <= measure < max_score, where the measure is the score
+    or, for tiers of basis segment_percentile, the score's percentile in its segment among the
+    scores given (``segment`` is then needed)."""
     bands = tiers[tiers["scale"] == scale].sort_values("sort_order")
+    measure = score
+    if "basis" in bands and (bands["basis"] == "segment_percentile").any():
+        if segment is None:
+            raise ValueError("segment_percentile tiers need the segments")
+        measure = segment_percentile(score, segment)
     out = pd.Series(pd.NA, index=score.index, dtype=object)
     for band in bands.itertuples(index=False):
-        inside = (score >= band.min_score) & (score < band.max_score)
+        inside = (measure >= band.min_score) & (measure < band.max_score)
         out = out.mask(inside, band.label)
     return out
+
+
+def tier_basis(tiers: pd.DataFrame, scale: str = "health_tier") -> str:
+    bands = tiers[tiers["scale"] == scale]
+    return str(bands["basis"].iloc[0]) if "basis" in bands and len(bands) else "score"
 
 
 def tier_labels(tiers: pd.DataFrame, scale: str = "health_tier") -> list[str]:
@@ -82,9 +121,9 @@ def impact_preview(
     if today is None or today_sub_scores is None or today.empty:
         return {"score_date": None, "accounts": 0, "accounts_changing_tier": 0}
     frame = today.copy()
-    frame["current_tier"] = assign_tier(frame["health_score"], tiers)
+    frame["current_tier"] = frame["health_tier"]  # as dbt assigned it
     frame["proposed_score"] = score_proposed(today_sub_scores, frame["segment"]).round(6)
-    frame["proposed_tier"] = assign_tier(frame["proposed_score"], tiers)
+    frame["proposed_tier"] = assign_tier(frame["proposed_score"], tiers, frame["segment"])
     labels = tier_labels(tiers)
     matrix = {
         a: {
