@@ -346,6 +346,70 @@ def calibrate_command(
         sys.exit(result.exit_code)
 
 
+@main.command("backtest")
+@click.option(
+    "--oracle",
+    "oracle_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="CSV of true churn probabilities from a simulator (account_id, renewal_date, is_lost, "
+    "oracle_prob_r90/_r60/_r30/_r7): report the score's AUC as a share of the oracle's.",
+)
+@click.option(
+    "--json",
+    "json_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Machine-readable result (default: reports/backtest.json in the project).",
+)
+@click.option(
+    "--horizon",
+    default=60,
+    show_default=True,
+    type=int,
+    help="Headline horizon (days before the renewal) for tiers, segments and alerts.",
+)
+@TARGET
+def backtest_command(
+    oracle_path: Path | None, json_path: Path | None, horizon: int, target: str | None
+) -> None:
+    """Judge the score on past renewals: AUC by horizon, churn by tier, lift, a baseline, alerts.
+
+    Every renewal with a known outcome is scored as the account stood 90, 60, 30 and 7 days
+    before it (calibration.rpt_renewal_backtest). Exit codes: 0 done; 2 the backtest models
+    could not be read (run `customer-health build` first), a bad --horizon or --oracle file;
+    3 nothing to rank: the book has renewals of one outcome only (e.g. no kept renewals
+    because it has no renewal opportunities), recorded in the JSON as a refusal.
+    """
+    from customer_health import backtest
+    from customer_health.backtest.render import print_result
+
+    wh = _warehouse(target)
+    json_path = json_path or dbt_runner.project_dir() / "reports" / "backtest.json"
+    click.echo(f"Backtesting the score on {wh.describe()}")
+    started = time.perf_counter()
+    try:
+        data = backtest.load_backtest(wh)
+    except Exception as exc:
+        _fail(
+            f"could not read the backtest models: {exc}",
+            "run `customer-health build` first (calibration.rpt_renewal_backtest and friends)",
+        )
+    try:
+        result = backtest.run_backtest(wh, horizon, oracle_path=oracle_path, data=data)
+    except backtest.OneClassOutcomes as exc:
+        click.secho(f"backtest refused: {exc}", fg="yellow", err=True)
+        click.echo(f"Refusal recorded in {backtest.write_refusal(json_path, exc)}", err=True)
+        sys.exit(3)
+    except backtest.OracleFileError as exc:
+        _fail(str(exc), "give the CSV the simulator wrote, with its header row")
+    except ValueError as exc:
+        _fail(str(exc), "pick one of the horizons listed with --horizon")
+    print_result(result)
+    result.write_json(json_path)
+    click.echo(f"\nJSON written to {json_path} ({time.perf_counter() - started:.1f}s)")
+
+
 @main.command("report")
 @click.option(
     "--output",

@@ -498,6 +498,176 @@ def impact_chart(result: dict[str, Any]) -> go.Figure:
     return _layout(fig, height=320, margin={"l": 130, "r": 20, "t": 30, "b": 50})
 
 
+# ----------------------------------------------------------------------------- backtest
+
+
+def backtest_view(wh: Warehouse) -> dict[str, Any]:
+    """The renewal backtest for the report: its result and the rows of its tables, or why not.
+
+    The headline horizon is R-60 (the renewal play's lead time) when the models have it."""
+    from customer_health import backtest
+    from customer_health.backtest.render import tier_verdict
+
+    data = backtest.load_backtest(wh)
+    horizons = data.horizons
+    headline = backtest.DEFAULT_HORIZON if backtest.DEFAULT_HORIZON in horizons else None
+    try:
+        result = backtest.run_backtest(wh, headline or horizons[0], data=data)
+    except (backtest.OneClassOutcomes, IndexError) as exc:
+        return {"status": "refused", "message": str(exc) or "no renewal in the backtest"}
+    rows = []
+    for h in result.horizons:
+        m = result.by_horizon[h]["all"]
+        versus = result.baseline[h]
+        rows.append(
+            {
+                **m,
+                "horizon": h,
+                "baseline_difference": versus.get("difference"),
+                "baseline_difference_ci": versus.get("difference_ci"),
+                "baseline_status": versus.get("reason", "ok"),
+            }
+        )
+    return {
+        "status": "ok",
+        "result": result,
+        "rows": rows,
+        "tiers": result.headline["churn_by_tier"].to_dict(orient="records"),
+        "tier_verdict": tier_verdict(result.headline["tier_order"], plain=True),
+        "has_probability": "reliability" in result.headline,
+    }
+
+
+def _interval_bars(
+    values: pd.Series, low: pd.Series, high: pd.Series, colour: str = "#374151"
+) -> dict[str, Any]:
+    return {
+        "type": "data",
+        "symmetric": False,
+        "array": (high - values).clip(lower=0),
+        "arrayminus": (values - low).clip(lower=0),
+        "color": colour,
+    }
+
+
+def backtest_auc_chart(result: Any) -> go.Figure:
+    frame = pd.DataFrame(
+        [{"horizon": f"R-{h}", **result.by_horizon[h]["all"]} for h in result.horizons]
+    )
+    fig = go.Figure()
+    for key, name, colour in (
+        ("roc_auc", "ROC AUC", "#2563eb"),
+        ("pr_auc", "PR AUC (average precision)", "#9333ea"),
+    ):
+        ci = frame[f"{key}_ci"].apply(lambda v: v if v else [None, None])
+        fig.add_scatter(
+            x=frame["horizon"],
+            y=frame[key],
+            name=name,
+            mode="lines+markers",
+            marker={"size": 10, "color": colour},
+            line={"color": colour},
+            error_y=_interval_bars(
+                frame[key].astype(float),
+                ci.str[0].astype(float),
+                ci.str[1].astype(float),
+                colour,
+            ),
+        )
+    fig.add_scatter(
+        x=frame["horizon"],
+        y=frame["base_rate"],
+        name="PR AUC of chance (lost share)",
+        mode="lines",
+        line={"dash": "dot", "color": "#9333ea"},
+    )
+    fig.add_hline(y=0.5, line_dash="dash", line_color="#9ca3af", annotation_text="ROC chance")
+    return _layout(
+        fig,
+        xaxis_title="score read this many days before the renewal",
+        yaxis={"title": "AUC", "range": [0, 1.02]},
+    )
+
+
+def backtest_tier_chart(result: Any) -> go.Figure:
+    frame = result.headline["churn_by_tier"]
+    labels = [
+        f"{tier}<br>{lost:,} of {n:,} lost"
+        for tier, lost, n in zip(frame["tier"], frame["lost"], frame["renewals"], strict=True)
+    ]
+    fig = go.Figure(
+        go.Bar(
+            x=labels,
+            y=frame["churn_rate"] * 100,
+            marker_color=[TIER_COLOURS[t] for t in frame["tier"]],
+            error_y=_interval_bars(
+                frame["churn_rate"] * 100, frame["ci_low"] * 100, frame["ci_high"] * 100
+            ),
+            hovertemplate="%{x}: %{y:.1f}%<extra></extra>",
+        )
+    )
+    return _layout(
+        fig,
+        xaxis_title=f"tier {result.headline_horizon} days before the renewal",
+        yaxis={"title": "% of renewals lost", "ticksuffix": "%"},
+    )
+
+
+def backtest_reliability_chart(result: Any) -> go.Figure:
+    """The calibration's reliability chart, on renewals, with Wilson intervals per decile."""
+    frame = result.headline["reliability"]
+    curve = {"predicted": frame["predicted"].tolist(), "observed": frame["churn_rate"].tolist()}
+    fig = reliability_chart({"curves": {"reliability": {"current": curve}}})
+    fig.update_traces(
+        selector={"name": "current"},
+        name="renewals in a decile of predicted probability",
+        line={"color": "#2563eb"},
+        marker={"size": 9, "color": "#2563eb"},
+        error_y=_interval_bars(
+            frame["churn_rate"] * 100, frame["ci_low"] * 100, frame["ci_high"] * 100, "#2563eb"
+        ),
+    )
+    return fig
+
+
+def backtest_charts(view: dict[str, Any]) -> list[Chart]:
+    """The charts of the Backtest section (none when the backtest was refused)."""
+    if view.get("status") != "ok":
+        return []
+    result = view["result"]
+    h = result.headline_horizon
+    charts = [
+        Chart(
+            "backtest_auc",
+            "How well the score ranked lost renewals, by horizon",
+            "ROC AUC (blue): the chance that a renewal later lost scored below one kept, 0.5 is "
+            "a coin; PR AUC (purple): precision over all thresholds, to compare with the dotted "
+            "lost share. Bars are bootstrap 95% intervals (renewals resampled).",
+            _html(backtest_auc_chart(result), "backtest_auc"),
+        ),
+        Chart(
+            "backtest_tiers",
+            f"Churn by tier at R-{h}",
+            f"Share of the renewals lost, by the tier the account had {h} days before, with "
+            "Wilson 95% intervals: critical must sit clearly above at risk, and at risk above "
+            "healthy.",
+            _html(backtest_tier_chart(result), "backtest_tiers"),
+        ),
+    ]
+    if view["has_probability"]:
+        charts.append(
+            Chart(
+                "backtest_reliability",
+                f"Reliability of the churn probability at R-{h}",
+                "Renewals in ten bins of predicted probability: observed share lost (with Wilson "
+                "95% intervals) against the mean prediction; on the diagonal, the probability "
+                "can be taken at face value.",
+                _html(backtest_reliability_chart(result), "backtest_reliability"),
+            )
+        )
+    return charts
+
+
 # ----------------------------------------------------------------------------- assembly
 
 
@@ -619,9 +789,12 @@ def render_report(
     portfolio: dict[str, Any],
     marts: dict[str, Any],
     result: dict[str, Any],
+    backtest: dict[str, Any] | None = None,
 ) -> tuple[str, int]:
     """The report HTML and the number of charts in it."""
     sections = build_charts(portfolio, marts, result)
+    backtest = backtest or {"status": "refused", "message": "the backtest was not run"}
+    sections["backtest"] = backtest_charts(backtest)
     charts = sum(len(v) for v in sections.values())
     html = _template().render(
         generated_at=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
@@ -636,6 +809,7 @@ def render_report(
         chart_count=charts,
         families=calibrate.FAMILIES,
         tier_colours=TIER_COLOURS,
+        bt=backtest,
     )
     return html, charts
 
@@ -648,7 +822,7 @@ def build_report(
     progress: bool = False,
 ) -> ReportResult:
     """Read the marts (and the calibration), render the report, write it to ``output``."""
-    steps = ["portfolio", "calibration marts", "calibration", "rendering"]
+    steps = ["portfolio", "calibration marts", "calibration", "backtest", "rendering"]
     bar = None
     if progress:
         from tqdm.auto import tqdm
@@ -661,7 +835,9 @@ def build_report(
         _tick(bar, steps[2])
         result = load_calibration(wh, calibration_json, prior_strength)
         _tick(bar, steps[3])
-        html, charts = render_report(wh, portfolio, marts, result)
+        backtest = backtest_view(wh)
+        _tick(bar, steps[4])
+        html, charts = render_report(wh, portfolio, marts, result, backtest)
         output.parent.mkdir(parents=True, exist_ok=True)
         output.write_text(html, encoding="utf-8")
         _tick(bar, "done")

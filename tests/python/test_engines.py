@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from customer_health.warehouse import Warehouse
 
+SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 MART = "marts.mart_account_health"
 SCORE_COLUMNS = [
     "usage_score",
@@ -47,13 +50,27 @@ def test_scores_are_in_range_and_tiers_follow_thresholds(duck_built: Warehouse) 
             if col != "data_completeness"
             else values.between(0, 1).all()
         )
+    # the tiers cut what seeds/score_tiers.csv says, with its cut-offs
+    tiers = pd.read_csv(SEEDS / "score_tiers.csv")
+    health = tiers[tiers["scale"] == "health_tier"].sort_values("sort_order")
+    measure = (
+        "segment_percentile" if health["basis"].iloc[0] == "segment_percentile" else "health_score"
+    )
     expected = pd.cut(
-        scored["health_score"],
-        [0, 40, 70, 101],
+        scored[measure],
+        [*health["min_score"], health["max_score"].iloc[-1]],
         right=False,
-        labels=["critical", "at_risk", "healthy"],
+        labels=list(health["label"]),
     ).astype(str)
     assert (expected.values == scored["health_tier"].values).all()
+    if measure == "segment_percentile":
+        # segment-relative: each segment's worst accounts are critical, its best healthy (a
+        # segment under tier_min_peers, 20, is ranked with the whole book)
+        for _, segment in scored.groupby("segment"):
+            if len(segment) < 20:
+                continue
+            assert segment.loc[segment["segment_percentile"].idxmin(), "health_tier"] == "critical"
+            assert segment.loc[segment["segment_percentile"].idxmax(), "health_tier"] == "healthy"
     # a real spread, not a constant
     assert scored["health_tier"].nunique() == 3
 
