@@ -209,13 +209,14 @@ def demo(ctx: click.Context, accounts: int, days: int, seed: int) -> None:
         ctx.invoke(
             calibrate_command,
             prior_strength=30.0,
+            horizon_days=60,
             output_dir=None,
             json_path=None,
             apply=False,
             target="duckdb",
         )
-    except SystemExit as exc:  # a polite refusal (too little history) must not stop the demo
-        if exc.code != 3:
+    except SystemExit as exc:  # a refusal or "not better" must not stop the demo
+        if exc.code not in (3, 4):
             raise
     ctx.invoke(
         report_command, output=None, calibration_json=None, prior_strength=30.0, target="duckdb"
@@ -243,13 +244,21 @@ def _connection_hint(wh: Warehouse) -> str:
     default=30.0,
     show_default=True,
     type=float,
-    help="Churn events a segment needs to count as much as the global fit (shrinkage k).",
+    help="Lost renewals a segment needs to count as much as the global fit (shrinkage k).",
+)
+@click.option(
+    "--horizon",
+    "horizon_days",
+    default=60,
+    show_default=True,
+    type=int,
+    help="Learn from the score this many days before each renewal (a backtest horizon).",
 )
 @click.option(
     "--output-dir",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
-    help="Where the proposed seeds go (default: seeds/proposed in the project).",
+    help="Where the proposal goes (default: seeds/proposed in the project).",
 )
 @click.option(
     "--json",
@@ -261,19 +270,29 @@ def _connection_hint(wh: Warehouse) -> str:
 @click.option(
     "--apply",
     is_flag=True,
-    help="Copy the proposal over seeds/segment_weights.csv and seeds/score_tiers.csv.",
+    help="Copy what this run wrote over seeds/ (weights only when better out of time, the "
+    "churn probability model whenever fitted).",
 )
 @TARGET
 def calibrate_command(
     prior_strength: float,
+    horizon_days: int,
     output_dir: Path | None,
     json_path: Path | None,
     apply: bool,
     target: str | None,
 ) -> None:
-    """Fit per-segment weights and tier cut-offs on churn outcomes, out of time; propose them."""
-    import json
+    """Learn factor and family weights from lost renewals, out of time; propose them only
+    when they rank lost renewals better than the current score on the latest renewals.
 
+    \b
+    Exit codes:
+      0  proposal written (better out of time: the 95% interval of the AUC gain is above 0)
+      3  not enough history: too few renewals or lost renewals to fit or to judge
+      4  no proposal: not better out of time (the current weights stay)
+    The churn probability model of the current score is written in every case where the book
+    has at least 30 lost renewals.
+    """
     from customer_health import calibrate
 
     wh = _warehouse(target)
@@ -285,34 +304,46 @@ def calibrate_command(
         result = calibrate.run_calibration(
             wh,
             prior_strength=prior_strength,
+            horizon_days=horizon_days,
             output_dir=output_dir,
             apply=apply,
             seeds_dir=project / "seeds",
             json_path=json_path,
             progress=True,
         )
-    except calibrate.NotEnoughHistory as exc:
-        json_path.parent.mkdir(parents=True, exist_ok=True)
-        json_path.write_text(json.dumps({"status": "refused", "message": str(exc)}, indent=2))
-        click.secho(f"calibration refused: {exc}", fg="yellow", err=True)
-        click.echo(f"Refusal recorded in {json_path}", err=True)
-        sys.exit(3)
     except Exception as exc:
         _fail(
             f"could not read the calibration inputs: {exc}",
-            "run `customer-health build` first (int_outcomes and the calibration marts)",
+            "run `customer-health build` first (calibration.rpt_renewal_backtest and "
+            "calibration.rpt_renewal_backtest_factors)",
         )
     calibrate.print_summary(result)
-    proposal = result.files.get("proposal", {})
-    click.echo(f"\nProposal written to {output_dir}/ ({', '.join(sorted(proposal))})")
-    click.echo(f"JSON written to {json_path}")
-    if apply:
-        click.secho(
-            "Applied: " + ", ".join(result.files.get("applied_to", [])), fg="green", bold=True
-        )
-        click.echo("next: run `customer-health build` to rescore with the new weights and tiers")
+    written = result.files.get("written", [])
+    click.echo("")
+    if written:
+        click.echo(f"Written to {output_dir}/: " + ", ".join(Path(p).name for p in written))
     else:
+        click.echo(f"Nothing written to {output_dir}/.")
+    click.echo(f"JSON written to {json_path}")
+    if result.status == "refused":
+        click.secho("calibration refused: not enough history (exit code 3)", fg="yellow", err=True)
+    elif result.status == "not_better":
+        click.secho(
+            "no proposal: not better out of time (exit code 4); the current weights stay",
+            fg="yellow",
+            err=True,
+        )
+    if apply and result.files.get("applied_to"):
+        click.secho("Applied: " + ", ".join(result.files["applied_to"]), fg="green", bold=True)
+        click.echo(
+            "next: `customer-health build` to rescore with them, then `customer-health backtest`"
+        )
+    elif apply:
+        click.echo("Nothing to apply: seeds/ is unchanged.")
+    elif result.status == "proposed":
         click.echo("Nothing in seeds/ was changed; re-run with --apply to adopt the proposal.")
+    if result.exit_code:
+        sys.exit(result.exit_code)
 
 
 @main.command("backtest")

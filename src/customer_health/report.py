@@ -724,7 +724,7 @@ def build_charts(
             "score starts well above 1 in decile 1 (lowest scores) and falls below 1.",
             deciles_chart(marts["deciles"]),
         )
-    if result.get("status") == "ok":
+    if result.get("status") in ("proposed", "not_better"):
         add(
             "calibration",
             "roc",
@@ -738,16 +738,16 @@ def build_charts(
             "calibration",
             "reliability",
             "Reliability: predicted vs observed churn",
-            "Validation rows in ten bins of predicted churn probability (a logistic fit of "
-            "churn on the score, on training dates): points on the diagonal mean the "
-            "probabilities can be taken at face value.",
+            "Validation renewals in ten bins of predicted churn probability (a logistic fit of "
+            "lost renewals on the score, on training renewals): points on the diagonal mean "
+            "the probabilities can be taken at face value.",
             reliability_chart(result),
         )
         add(
             "calibration",
             "distributions",
             "Score distribution: churned vs retained",
-            "Scores of validation account-dates that churned (red) and stayed (green): the "
+            "Scores of validation renewals that were lost (red) and kept (green): the "
             "less the two overlap, the better the score separates them.",
             distributions_chart(result),
         )
