@@ -14,6 +14,7 @@ from scipy.stats import binomtest
 from sklearn.metrics import average_precision_score, roc_auc_score
 
 from customer_health import backtest, report
+from customer_health import dbt as dbt_runner
 from customer_health.backtest import alerts, baseline, metrics, oracle
 from customer_health.backtest.load import BacktestData, OracleFileError, load_oracle
 from customer_health.cli import main
@@ -549,11 +550,20 @@ def test_report_and_backtest_use_a_churn_probability_when_the_model_has_one(
     duck_built: Warehouse, tmp_path: Path
 ) -> None:
     wh = copy_duckdb(duck_built, tmp_path)
+    # a fitted model for the weights in use, as `calibrate --apply` would leave it, then the
+    # models from the probability on rebuilt: the marts and the backtest carry the probability
+    version = wh.query_df("select weights_version from intermediate.int_scoring__weights_version")
     wh.execute(
-        "alter table calibration.rpt_renewal_backtest add column churn_probability double",
-        "update calibration.rpt_renewal_backtest "
-        "set churn_probability = 1 / (1 + exp((health_score - 50) / 8))",
+        "insert into config.churn_probability_model values "
+        f"('{version['weights_version'][0]}', 'all', 0, -6.25, 12.5, 60, 200, 40, "
+        "date '2026-01-01')"
     )
+    dbt_runner.run(
+        ["run", "--select", "int_scoring__churn_probability+", "--full-refresh"], wh, quiet=True
+    )
+    mart = wh.query_df("select churn_probability, probability_note from marts.mart_account_health")
+    assert mart["churn_probability"].notna().all()
+    assert mart["probability_note"].str.startswith("fitted on 200 renewals").all()
     result = backtest.run_backtest(wh, replicates=100)
     assert result.ranking == "churn_probability"
     assert len(result.headline["reliability"]) == 10

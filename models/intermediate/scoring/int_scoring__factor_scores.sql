@@ -71,51 +71,44 @@ joined as (
             and all_thresholds.segment = 'all'
 ),
 
+-- one pass, no self-join: the rank of a value among the segment's accounts with a value for
+-- the factor on the same date (rows without one form their own partition and are not used)
 ranked as (
     select
-        account_id,
-        score_date,
-        factor_name,
+        *,
         percent_rank() over (
-            partition by score_date, segment, factor_name
+            partition by score_date, segment, factor_name, raw_value is null
             order by raw_value
         ) as peer_percentile,
-        count(*) over (partition by score_date, segment, factor_name) as peers
+        count(raw_value) over (partition by score_date, segment, factor_name) as peers
     from joined
-    where normalisation = 'percentile' and raw_value is not null
 ),
 
 final as (
     select
-        joined.account_id,
-        joined.org_id,
-        joined.score_date,
-        joined.segment,
-        joined.family,
-        joined.factor_name,
-        joined.raw_value,
-        joined.evidence_status,
-        joined.unit,
-        joined.direction,
-        joined.normalisation,
-        joined.is_key,
-        joined.factor_weight,
+        account_id,
+        org_id,
+        score_date,
+        segment,
+        family,
+        factor_name,
+        raw_value,
+        evidence_status,
+        unit,
+        direction,
+        normalisation,
+        is_key,
+        factor_weight,
         case
-            when joined.normalisation = 'percentile' and ranked.peers = 1 then 50.0
-            when joined.normalisation = 'percentile' and joined.direction = 'higher_is_better'
-                then 100.0 * ranked.peer_percentile
-            when joined.normalisation = 'percentile'
-                then 100.0 * (1 - ranked.peer_percentile)
-            else {{ piecewise_score(
-                'joined.raw_value', 'joined.bad_value', 'joined.ok_value', 'joined.good_value'
-            ) }}
+            when raw_value is null then null
+            when normalisation = 'percentile' and peers = 1 then 50.0
+            when normalisation = 'percentile' and direction = 'higher_is_better'
+                then 100.0 * peer_percentile
+            when normalisation = 'percentile'
+                then 100.0 * (1 - peer_percentile)
+            else {{ piecewise_score('raw_value', 'bad_value', 'ok_value', 'good_value') }}
         end as sub_score
-    from joined
-    left join ranked
-        on
-            joined.account_id = ranked.account_id
-            and joined.score_date = ranked.score_date
-            and joined.factor_name = ranked.factor_name
+    from ranked
 )
 
 select * from final

@@ -49,29 +49,29 @@ account_scores as (
     group by 1, 2, 3, 4
 ),
 
+-- ranked in place (no join back): accounts without data form their own partition
 peer_ranks as (
     select
-        account_id,
-        score_date,
+        *,
         100.0 * percent_rank() over (
-            partition by score_date, segment
+            partition by score_date, segment, factors_with_data = 0
             order by {{ round_score("health_score_raw") }}
         ) as segment_rank,
         100.0 * percent_rank() over (
-            partition by score_date
+            partition by score_date, factors_with_data = 0
             order by {{ round_score("health_score_raw") }}
         ) as book_rank,
-        count(*) over (partition by score_date, segment) as segment_peers
+        count(*) over (partition by score_date, segment, factors_with_data = 0) as segment_peers
     from account_scores
-    where factors_with_data > 0
 ),
 
 percentiles as (
     select
-        account_id,
-        score_date,
+        *,
         case
-            when segment_peers >= {{ min_peers }} then segment_rank else book_rank
+            when factors_with_data = 0 then null
+            when segment_peers >= {{ min_peers }} then segment_rank
+            else book_rank
         end as segment_percentile
     from peer_ranks
 ),
@@ -121,19 +121,19 @@ worst_factor as (
 
 final as (
     select
-        account_scores.account_id,
-        account_scores.org_id,
-        account_scores.score_date,
-        account_scores.segment,
+        percentiles.account_id,
+        percentiles.org_id,
+        percentiles.score_date,
+        percentiles.segment,
         pivoted.usage_score,
         pivoted.support_score,
         pivoted.relationship_score,
         pivoted.finance_score,
         case
-            when account_scores.factors_with_data > 0
-                then {{ round_score("account_scores.health_score_raw") }}
+            when percentiles.factors_with_data > 0
+                then {{ round_score("percentiles.health_score_raw") }}
         end as health_score,
-        account_scores.data_completeness,
+        percentiles.data_completeness,
         percentiles.segment_percentile,
         health_tiers.label as health_tier,
         risk_levels.label as risk_level,
@@ -144,15 +144,15 @@ final as (
         worst_factor.unit as weakest_factor_unit,
         worst_factor.sub_score as weakest_factor_score,
         weights_version.weights_version
-    from account_scores
+    from percentiles
     inner join pivoted
         on
-            account_scores.account_id = pivoted.account_id
-            and account_scores.score_date = pivoted.score_date
+            percentiles.account_id = pivoted.account_id
+            and percentiles.score_date = pivoted.score_date
     left join weakest_family
         on
-            account_scores.account_id = weakest_family.account_id
-            and account_scores.score_date = weakest_family.score_date
+            percentiles.account_id = weakest_family.account_id
+            and percentiles.score_date = weakest_family.score_date
             and weakest_family.loss_rank = 1
     left join worst_factor
         on
@@ -160,10 +160,6 @@ final as (
             and weakest_family.score_date = worst_factor.score_date
             and weakest_family.family = worst_factor.family
             and worst_factor.loss_rank = 1
-    left join percentiles
-        on
-            account_scores.account_id = percentiles.account_id
-            and account_scores.score_date = percentiles.score_date
     left join tiers as health_tiers
         on
             health_tiers.scale = 'health_tier'
