@@ -1,7 +1,9 @@
 -- One row per account per history date (var score_grain: every day, or every Sunday, plus
 -- the current as_of_date), point-in-time: each row uses only data dated on or before its
 -- score_date. Incremental: a run rewrites the last history_lookback_days days (late rows are
--- picked up) and adds the new dates. on_schema_change appends new columns rather than failing:
+-- picked up) and adds the new dates; it also rescores every date whose rows were computed with
+-- other weights (a calibration applied) or with another churn model, so the history always
+-- says what the current configuration would have said. on_schema_change appends new columns rather than failing:
 -- the enforced contract already pins the columns, and Postgres reports the contract's varchar
 -- columns as a change to text.
 {{
@@ -27,13 +29,61 @@ probabilities as (
     select * from {{ ref('int_scoring__churn_probability') }}
 ),
 
+weights_version as (
+    select * from {{ ref('int_scoring__weights_version') }}
+),
+
+probability_model as (
+    select * from {{ ref('churn_probability_model') }}
+),
+
+{%- if is_incremental() %}
+
+current_model as (
+    select
+        weights_version.weights_version,
+        max(model.fitted_on) as fitted_on
+    from weights_version
+    left join probability_model as model
+        on
+            weights_version.weights_version = model.weights_version
+            and model.replicate = 0
+    group by 1
+),
+
+stale_dates as (
+    select distinct history.score_date
+    from {{ this }} as history
+    cross join current_model
+    where
+        history.weights_version <> current_model.weights_version
+        or (
+            history.health_score is not null
+            and (
+                (current_model.fitted_on is null and history.churn_probability is not null)
+                or (
+                    current_model.fitted_on is not null
+                    and (
+                        history.churn_probability is null
+                        or history.probability_note not like '%up to '
+                        || cast(current_model.fitted_on as {{ dbt.type_string() }})
+                    )
+                )
+            )
+        )
+),
+{%- endif %}
+
 score_dates as (
     select * from {{ ref('int_scoring__score_dates') }}
     where is_history_date
     {%- if is_incremental() %}
-        and score_date > (
-            select cast({{ dbt.dateadd('day', -1 * var('history_lookback_days'), 'max(score_date)') }} as date)
-            from {{ this }}
+        and (
+            score_date > (
+                select cast({{ dbt.dateadd('day', -1 * var('history_lookback_days'), 'max(score_date)') }} as date)
+                from {{ this }}
+            )
+            or score_date in (select stale_dates.score_date from stale_dates)
         )
     {%- endif %}
 ),

@@ -34,8 +34,12 @@ Z95 = 1.959963984540054
 
 
 def risk_column(rows: pd.DataFrame) -> str:
-    """The column that ranks renewals: the probability when present, else the health score."""
-    if PROBABILITY in rows and rows[PROBABILITY].notna().any():
+    """The column that ranks renewals: the probability when every scored renewal has one (a
+    model fitted for the weights in use), else the health score."""
+    if PROBABILITY not in rows:
+        return "health_score"
+    scored = rows[rows["has_score"].astype(bool)] if "has_score" in rows else rows
+    if len(scored) and scored[PROBABILITY].notna().all():
         return PROBABILITY
     return "health_score"
 
