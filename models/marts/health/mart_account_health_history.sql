@@ -3,9 +3,11 @@
 -- score_date. Incremental: a run rewrites the last history_lookback_days days (late rows are
 -- picked up) and adds the new dates; it also rescores every date whose rows were computed with
 -- other weights (a calibration applied) or with another churn model, so the history always
--- says what the current configuration would have said. on_schema_change appends new columns rather than failing:
--- the enforced contract already pins the columns, and Postgres reports the contract's varchar
--- columns as a change to text.
+-- says what the current configuration would have said. on_schema_change appends new columns
+-- rather than failing: the enforced contract already pins the columns, and Postgres reports the
+-- contract's varchar columns as a change to text.
+-- depends_on: {{ ref('int_scoring__weights_version') }}
+-- depends_on: {{ ref('churn_probability_model') }}
 {{
     config(
         materialized='incremental',
@@ -29,6 +31,8 @@ probabilities as (
     select * from {{ ref('int_scoring__churn_probability') }}
 ),
 
+{%- if is_incremental() %}
+
 weights_version as (
     select * from {{ ref('int_scoring__weights_version') }}
 ),
@@ -36,8 +40,6 @@ weights_version as (
 probability_model as (
     select * from {{ ref('churn_probability_model') }}
 ),
-
-{%- if is_incremental() %}
 
 current_model as (
     select
