@@ -12,7 +12,8 @@ TIER_STYLE = {"critical": "bold red", "at_risk": "yellow", "healthy": "green"}
 
 
 def accounts_needing_attention(wh: Warehouse, limit: int = 10) -> pd.DataFrame:
-    """The top of the priority list: risk (with trend and rule flags) x ARR x renewal."""
+    """The top of the priority list: risk (with trend and rule flags) x ARR x renewal. Ordered
+    by priority_score, the order of priority_rank, which restarts at 1 in every organisation."""
     return wh.query_df(
         f"""
         select account_id, account_name, segment, arr_reporting, reporting_currency,
@@ -20,7 +21,7 @@ def accounts_needing_attention(wh: Warehouse, limit: int = 10) -> pd.DataFrame:
                recommended_action
         from marts.mart_account_health
         where health_score is not null
-        order by priority_rank
+        order by priority_score desc, account_id
         limit {int(limit)}
         """
     )

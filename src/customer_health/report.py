@@ -68,12 +68,12 @@ def portfolio_data(wh: Warehouse) -> dict[str, Any]:
         """
         select account_id, account_name, segment, industry, arr_reporting, reporting_currency,
                health_score, health_tier, final_tier, risk_level, trend_direction,
-               score_delta_30d, explanation, recommended_action, priority_rank, score_date,
+               score_delta_30d, explanation, recommended_action, priority_score, score_date,
                weights_version, families_missing, data_completeness
         from marts.mart_account_health
         """
     )
-    _num(accounts, "arr_reporting", "health_score", "score_delta_30d", "priority_rank")
+    _num(accounts, "arr_reporting", "health_score", "score_delta_30d", "priority_score")
     at_risk = accounts["final_tier"].isin(calibrate.AT_RISK_TIERS)
     kpis = {
         "accounts": len(accounts),
@@ -113,7 +113,10 @@ def portfolio_data(wh: Warehouse) -> dict[str, Any]:
             share_at_risk=lambda f: f["risk_x_count"] / f["account_count"],
         )
     )
-    top = accounts.sort_values("priority_rank").head(25)
+    # priority_rank restarts at 1 in every organisation: its order is priority_score's
+    top = accounts.sort_values(
+        ["priority_score", "account_id"], ascending=[False, True], kind="stable"
+    ).head(25)
     alerts = wh.query_df(
         """
         select alerts.alert_date, alerts.account_id, accounts.account_name, accounts.segment,

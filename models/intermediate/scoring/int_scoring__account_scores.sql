@@ -1,7 +1,8 @@
 -- The full score of every account on every score date: health score and tiers, trend,
 -- trend-adjusted risk, rule flags, usage anomaly, the top drivers with their values, a
 -- plain-words explanation, the recommended playbook, a CSM override if one is active, and
--- the priority a CSM should give the account. The history and current marts read this.
+-- the priority a CSM should give the account (ranked within its organisation). The history
+-- and current marts read this.
 {%- set delta_30_days = 30 if var('score_grain') == 'day' else 28 %}
 
 with
@@ -292,11 +293,13 @@ prioritized as (
     from explained
 ),
 
+-- ranked within the organisation, always (cross_tenant_benchmarks does not apply): a
+-- tenant's ranks run 1..n with no gap that would betray another tenant's accounts
 final as (
     select
         *,
         row_number() over (
-            partition by score_date
+            partition by org_id, score_date
             order by priority_score desc, account_id asc
         ) as priority_rank
     from prioritized

@@ -1,6 +1,7 @@
 -- Does each account have the data each factor needs, on each score date? The rule is data:
--- seeds/factor_catalogue.csv names per factor the raw table it counts (source_table: empty in
--- the whole book means the factor is missing for everyone) and the table in which the account
+-- seeds/factor_catalogue.csv names per factor the raw table it counts (source_table: empty for
+-- the whole organisation means the factor is missing for all its accounts; whether another
+-- tenant has rows in it is none of this tenant's business) and the table in which the account
 -- must have a row on or before the score date (evidence_table, optionally within
 -- evidence_window_days). "No overdue invoice" is good news only for an account with invoices.
 -- A factor without evidence is missing: its weight is redistributed, never scored as 0.
@@ -9,6 +10,10 @@ with
 
 account_dates as (
     select * from {{ ref('int_scoring__account_dates') }}
+),
+
+crm_accounts as (
+    select * from {{ ref('stg_crm__accounts') }}
 ),
 
 catalogue as (
@@ -51,17 +56,6 @@ evidence_days as (
     {%- endfor %}
 ),
 
--- tables with rows in the book (features has no account: it counts on its own)
-source_presence as (
-    select source_table from evidence_days
-    group by 1
-    union all
-    select 'product.features' as source_table
-    from {{ ref('stg_product__features') }}
-    where not is_deleted
-    group by 1
-),
-
 first_evidence as (
     select
         account_id,
@@ -69,6 +63,25 @@ first_evidence as (
         min(evidence_date) as first_evidence_date
     from evidence_days
     group by 1, 2
+),
+
+-- tables with rows in each organisation's book (org_key: '' for a single tenant)
+org_presence as (
+    select
+        coalesce(crm_accounts.org_id, '') as org_key,
+        first_evidence.source_table
+    from first_evidence
+    inner join crm_accounts
+        on first_evidence.account_id = crm_accounts.account_id
+    group by 1, 2
+),
+
+-- features has no account: the shared feature catalogue counts on its own, for every org
+shared_presence as (
+    select 'product.features' as source_table
+    from {{ ref('stg_product__features') }}
+    where not is_deleted
+    group by 1
 ),
 
 -- only for factors with an evidence window: the latest evidence inside it
@@ -100,7 +113,9 @@ final as (
         catalogue.source_table,
         catalogue.evidence_table,
         case
-            when source_presence.source_table is null then 'source_empty'
+            when
+                org_presence.source_table is null and shared_presence.source_table is null
+                then 'source_empty'
             when
                 first_evidence.first_evidence_date is null
                 or first_evidence.first_evidence_date > account_dates.score_date
@@ -113,8 +128,12 @@ final as (
         end as evidence_status
     from account_dates
     cross join catalogue
-    left join source_presence
-        on catalogue.source_table = source_presence.source_table
+    left join org_presence
+        on
+            catalogue.source_table = org_presence.source_table
+            and coalesce(account_dates.org_id, '') = org_presence.org_key
+    left join shared_presence
+        on catalogue.source_table = shared_presence.source_table
     left join first_evidence
         on
             account_dates.account_id = first_evidence.account_id

@@ -1,6 +1,7 @@
 -- Every factor of every account and score date with its 0-100 sub-score. Thresholds come
 -- from seeds/factor_thresholds.csv (a segment's own row wins over 'all'); a factor normalised
--- by 'percentile' is ranked against its segment's peers on the same date. A factor whose
+-- by 'percentile' is ranked against its segment's peers on the same date, within the account's
+-- organisation (every organisation with the var cross_tenant_benchmarks). A factor whose
 -- evidence is missing (int_scoring__factor_evidence) has no value: its weight is redistributed.
 
 with
@@ -72,15 +73,19 @@ joined as (
 ),
 
 -- one pass, no self-join: the rank of a value among the segment's accounts with a value for
--- the factor on the same date (rows without one form their own partition and are not used)
+-- the factor on the same date (rows without one form their own partition and are not used).
+-- Peers are the organisation's own accounts, so that no tenant's data moves another's scores.
 ranked as (
     select
         *,
         percent_rank() over (
-            partition by score_date, segment, factor_name, raw_value is null
+            partition by
+                {{ peer_org_partition() }}score_date, segment, factor_name, raw_value is null
             order by raw_value
         ) as peer_percentile,
-        count(raw_value) over (partition by score_date, segment, factor_name) as peers
+        count(raw_value) over (
+            partition by {{ peer_org_partition() }}score_date, segment, factor_name
+        ) as peers
     from joined
 ),
 

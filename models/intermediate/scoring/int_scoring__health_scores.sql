@@ -6,7 +6,9 @@
 -- the worst): a book whose scores sit high or low still has its worst accounts in critical,
 -- and a segment whose scores run higher than another's is not ranked healthier for it. A
 -- segment with fewer than tier_min_peers scored accounts on a date is ranked with the whole
--- book instead.
+-- book instead. Segment and book are the account's organisation (tenant): one tenant's
+-- accounts never move another's percentile or tier, unless the var cross_tenant_benchmarks
+-- opts in to peers across every organisation.
 {%- set min_peers = var('tier_min_peers') | int %}
 
 with
@@ -49,19 +51,22 @@ account_scores as (
     group by 1, 2, 3, 4
 ),
 
--- ranked in place (no join back): accounts without data form their own partition
+-- ranked in place (no join back): accounts without data form their own partition; the
+-- segment and the book are the organisation's (peer_org_partition)
 peer_ranks as (
     select
         *,
         100.0 * percent_rank() over (
-            partition by score_date, segment, factors_with_data = 0
+            partition by {{ peer_org_partition() }}score_date, segment, factors_with_data = 0
             order by {{ round_score("health_score_raw") }}
         ) as segment_rank,
         100.0 * percent_rank() over (
-            partition by score_date, factors_with_data = 0
+            partition by {{ peer_org_partition() }}score_date, factors_with_data = 0
             order by {{ round_score("health_score_raw") }}
         ) as book_rank,
-        count(*) over (partition by score_date, segment, factors_with_data = 0) as segment_peers
+        count(*) over (
+            partition by {{ peer_org_partition() }}score_date, segment, factors_with_data = 0
+        ) as segment_peers
     from account_scores
 ),
 

@@ -1,6 +1,7 @@
 -- A stable fingerprint of the scoring configuration (weights, factor catalogue, thresholds,
 -- tiers), stamped on every score row: two scores with the same weights_version were computed
--- with the same rules.
+-- with the same rules. Peers across organisations (var cross_tenant_benchmarks) are another
+-- rule: they add a row, so the default (peers within the organisation) keeps its fingerprint.
 
 with
 
@@ -26,6 +27,10 @@ config_rows as (
         || {{ format_number('min_score', 6) }} || '|' || {{ format_number('max_score', 6) }}
             as config_row
     from {{ ref('score_tiers') }}
+    {%- if var('cross_tenant_benchmarks', false) %}
+        union all
+        select 'cross_tenant_benchmarks|true' as config_row
+    {%- endif %}
 ),
 
 final as (

@@ -1,7 +1,8 @@
 -- Every alert with what happened next: did the account churn within outcome_horizon_days?
 -- An alert whose horizon runs past the end of the data is censored (no outcome yet).
 -- precision = share of labelled alerts of the same type and segment that were followed by
--- a churn; false_alarm_rate = 1 - precision.
+-- a churn, within the alert's organisation (a tenant reads its rows: another tenant's alerts
+-- must not move them); false_alarm_rate = 1 - precision.
 
 with
 
@@ -86,10 +87,10 @@ final as (
         is_followed_by_churn,
         is_followed_by_churn is null as is_censored,
         {{ round_score(
-            'avg(1.0 * is_followed_by_churn) over (partition by alert_type, segment)'
+            'avg(1.0 * is_followed_by_churn) over (partition by org_id, alert_type, segment)'
         ) }} as precision_for_type_and_segment,
         {{ round_score(
-            '1 - avg(1.0 * is_followed_by_churn) over (partition by alert_type, segment)'
+            '1 - avg(1.0 * is_followed_by_churn) over (partition by org_id, alert_type, segment)'
         ) }} as false_alarm_rate_for_type_and_segment,
         case
             when is_followed_by_churn = 1
