@@ -273,6 +273,12 @@ def _connection_hint(wh: Warehouse) -> str:
     help="Copy what this run wrote over seeds/ (weights only when better out of time, the "
     "churn probability model whenever fitted).",
 )
+@click.option(
+    "--pool-orgs",
+    is_flag=True,
+    help="Fit on the renewals of every organisation of the warehouse (refused without it when "
+    "there are several: the seeds fitted are shared by every tenant).",
+)
 @TARGET
 def calibrate_command(
     prior_strength: float,
@@ -280,6 +286,7 @@ def calibrate_command(
     output_dir: Path | None,
     json_path: Path | None,
     apply: bool,
+    pool_orgs: bool,
     target: str | None,
 ) -> None:
     """Learn factor and family weights from lost renewals, out of time; propose them only
@@ -288,7 +295,8 @@ def calibrate_command(
     \b
     Exit codes:
       0  proposal written (better out of time: the 95% interval of the AUC gain is above 0)
-      3  not enough history: too few renewals or lost renewals to fit or to judge
+      3  refused: too few renewals or lost renewals to fit or to judge, or renewals of
+         several organisations without --pool-orgs
       4  no proposal: not better out of time (the current weights stay)
     The churn probability model of the current score is written in every case where the book
     has at least 30 lost renewals.
@@ -310,6 +318,7 @@ def calibrate_command(
             seeds_dir=project / "seeds",
             json_path=json_path,
             progress=True,
+            pool_orgs=pool_orgs,
         )
     except Exception as exc:
         _fail(
@@ -326,7 +335,8 @@ def calibrate_command(
         click.echo(f"Nothing written to {output_dir}/.")
     click.echo(f"JSON written to {json_path}")
     if result.status == "refused":
-        click.secho("calibration refused: not enough history (exit code 3)", fg="yellow", err=True)
+        why = "several organisations" if result.decision.get("orgs") else "not enough history"
+        click.secho(f"calibration refused: {why} (exit code 3)", fg="yellow", err=True)
     elif result.status == "not_better":
         click.secho(
             "no proposal: not better out of time (exit code 4); the current weights stay",

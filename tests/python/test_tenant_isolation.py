@@ -3,7 +3,8 @@ org's data. The same two-org demo book is built twice per engine, once whole and
 every raw row of one org's accounts deleted; the other org's rows of the marts must be the
 same in both. Peer percentiles, the book-wide tier fallback and priority_rank used to be
 computed over every org, so a tenant's scores, tiers and ranks moved with the other tenant's
-accounts (and gaps in its ranks revealed them)."""
+accounts (and gaps in its ranks revealed them). Calibration, whose seeds every tenant shares,
+refuses several orgs unless asked to pool them; the backtest judges each org apart too."""
 
 from __future__ import annotations
 
@@ -15,9 +16,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from rich.console import Console
 
+from customer_health import calibration, loader
 from customer_health import dbt as dbt_runner
-from customer_health import loader
+from customer_health.backtest.load import load_backtest
+from customer_health.backtest.render import print_result
+from customer_health.backtest.run import run_backtest
 from customer_health.warehouse import Warehouse
 
 from .conftest import copy_duckdb, duckdb_warehouse, load_and_build, pg_warehouse
@@ -187,3 +192,35 @@ def test_cross_tenant_benchmarks_pool_percentiles_but_never_ranks(
         assert (ranks["n"] == ranks["last"]).all(), f"{name}: priority_rank is not per org"
     found = differences(pooled["both"], pooled["alone"])
     assert "segment_percentile" in found, found
+
+
+def test_calibration_refuses_to_pool_several_orgs_unless_asked(duck_pair: Pair) -> None:
+    """The weights and the churn model are seeds shared by every tenant: fitting them on
+    several tenants' renewals is refused unless pooling is asked for (--pool-orgs)."""
+    book = calibration.load_book(duck_pair.both)
+    assert book.orgs == [KEPT, REMOVED]
+    refused = calibration.calibrate_book(book)
+    assert refused.result.status == "refused"
+    assert refused.result.decision["orgs"] == [KEPT, REMOVED]
+    assert "--pool-orgs" in refused.result.message
+    assert refused.probability_model is None and refused.segment_weights is None
+    pooled = calibration.calibrate_book(book, pool_orgs=True).result
+    assert "orgs" not in pooled.decision  # past the tenant check (this small book is then thin)
+    assert any("Pooled the renewals of 2 organisations" in note for note in pooled.notes)
+    assert calibration.load_book(duck_pair.alone).orgs == [KEPT]
+
+
+def test_the_backtest_judges_each_org_on_its_own_renewals(duck_pair: Pair) -> None:
+    data = load_backtest(duck_pair.both)
+    result = run_backtest(duck_pair.both, replicates=20, data=data)
+    orgs = result.headline["orgs"]
+    assert list(orgs) == [KEPT, REMOVED]
+    at = data.rows[data.rows["horizon_days"] == result.headline_horizon]
+    for org, measured in orgs.items():
+        assert measured["renewals"] == (at["org_id"] == org).sum()
+    assert any("belong to 2 organisations" in note for note in result.notes)
+    console = Console(record=True, width=140)
+    print_result(result, console)
+    assert "Per organisation at R-" in console.export_text()
+    alone = run_backtest(duck_pair.alone, replicates=20)
+    assert "orgs" not in alone.headline, "one org: no per-organisation table"

@@ -284,33 +284,45 @@ def scored_rows(rows: pd.DataFrame) -> pd.DataFrame:
     return rows[rows["has_score"].astype(bool) & rows[column].notna()]
 
 
-def horizon_metrics(
-    rows: pd.DataFrame, replicates: int = REPLICATES, seed: int = SEED
-) -> dict[str, Any]:
-    """Everything measured on one horizon's rows: overall, per segment, tiers, lift."""
+def _by_group(
+    rows: pd.DataFrame, group: pd.Series, replicates: int, seed: int
+) -> dict[str, dict[str, Any]]:
+    """Counts and ranking metrics of each group of rows (``group``: a label per row)."""
     scored = scored_rows(rows)
-    y = scored["is_lost"].to_numpy(dtype=float)
-    risk = risk_of(scored).to_numpy(dtype=float)
-    overall = {**counts(rows), **ranking_metrics(y, risk, replicates, seed)}
-    overall["worst_decile_lift"] = worst_decile_lift(y, risk)
-    segments = {}
-    for segment in sorted(rows["segment"].unique()):
-        part = rows[rows["segment"] == segment]
-        part_scored = scored[scored["segment"] == segment]
+    out = {}
+    for name in sorted(group.unique()):
+        part = rows[group == name]
+        part_scored = scored[group.loc[scored.index] == name]
         metrics = ranking_metrics(
             part_scored["is_lost"].to_numpy(dtype=float),
             risk_of(part_scored).to_numpy(dtype=float),
             replicates,
             seed,
         )
-        segments[str(segment)] = {**counts(part), **metrics}
+        out[str(name)] = {**counts(part), **metrics}
+    return out
+
+
+def horizon_metrics(
+    rows: pd.DataFrame, replicates: int = REPLICATES, seed: int = SEED
+) -> dict[str, Any]:
+    """Everything measured on one horizon's rows: overall, per segment, tiers, lift; and per
+    organisation (``orgs``) when the rows belong to several: the rest pools them."""
+    scored = scored_rows(rows)
+    y = scored["is_lost"].to_numpy(dtype=float)
+    risk = risk_of(scored).to_numpy(dtype=float)
+    overall = {**counts(rows), **ranking_metrics(y, risk, replicates, seed)}
+    overall["worst_decile_lift"] = worst_decile_lift(y, risk)
     by_tier = churn_by_tier(scored)
     out: dict[str, Any] = {
         "all": overall,
-        "segments": segments,
+        "segments": _by_group(rows, rows["segment"], replicates, seed),
         "churn_by_tier": by_tier,
         "tier_order": tier_order(by_tier),
     }
+    orgs = rows["org_id"].fillna("(none)").astype(str) if "org_id" in rows else None
+    if orgs is not None and orgs.nunique() > 1:
+        out["orgs"] = _by_group(rows, orgs, replicates, seed)
     if risk_column(rows) == PROBABILITY:
         out["reliability"] = reliability_table(y, scored[PROBABILITY].to_numpy(dtype=float))
     return out

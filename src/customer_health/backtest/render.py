@@ -82,14 +82,16 @@ def horizon_table(result: BacktestResult) -> Table:
     return table
 
 
-def segment_table(result: BacktestResult) -> Table:
+def segment_table(result: BacktestResult, key: str = "segments") -> Table:
+    """Per segment (or, with ``key="orgs"``, per organisation) at the headline horizon."""
     h = result.headline_horizon
+    label = "segment" if key == "segments" else "organisation"
     table = _table(
-        f"Per segment at R-{h}", "segment", "renewals", "lost", "scored", "ROC AUC", "PR AUC"
+        f"Per {label} at R-{h}", label, "renewals", "lost", "scored", "ROC AUC", "PR AUC"
     )
-    for segment, m in result.headline["segments"].items():
+    for name, m in result.headline[key].items():
         table.add_row(
-            segment,
+            name,
             f"{m['renewals']:,}",
             f"{m['lost']:,}",
             f"{m['scored']:,}",
@@ -244,6 +246,8 @@ def print_result(result: BacktestResult, console: Console | None = None) -> None
     console.print(header(result))
     console.print(horizon_table(result))
     console.print(segment_table(result))
+    if "orgs" in result.headline:
+        console.print(segment_table(result, "orgs"))
     console.print(tier_table(result))
     console.print(tier_verdict(result.headline["tier_order"]))
     lift = result.headline["all"]["worst_decile_lift"]

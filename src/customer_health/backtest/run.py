@@ -141,6 +141,12 @@ def _notes(result: BacktestResult) -> list[str]:
     head = result.headline
     h = result.headline_horizon
     overall = head["all"]
+    if "orgs" in head:
+        notes.append(
+            f"The renewals belong to {len(head['orgs'])} organisations: the figures pool them "
+            "(each tenant's score is computed within its own organisation); each is judged on "
+            f"its own renewals in the per-organisation table (by_horizon.{h}.orgs in the JSON)."
+        )
     if overall["unscored"]:
         notes.append(
             f"{overall['unscored']:,} of {overall['renewals']:,} renewals had no score {h} days "

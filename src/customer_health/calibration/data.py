@@ -35,6 +35,11 @@ from calibration.rpt_renewal_backtest_factors
 where horizon_days = {horizon}
 """
 
+ORGS_SQL = """
+select distinct org_id from calibration.rpt_renewal_backtest
+where horizon_days = {horizon} and org_id is not null
+"""
+
 TODAY_SQL = """
 select account_id, account_name, segment, arr_reporting, health_score, health_tier, score_date
 from marts.mart_account_health
@@ -74,6 +79,7 @@ class RenewalBook:
     today_sub_scores: pd.DataFrame | None = None
     lead_time: list[dict[str, Any]] = field(default_factory=list)
     source: str = "calibration.rpt_renewal_backtest"
+    orgs: list[str] = field(default_factory=list)  # the tenants of the renewals (none: one)
 
     @property
     def factors(self) -> list[str]:
@@ -203,7 +209,15 @@ def load_book(wh: Warehouse, horizon_days: int = DEFAULT_HORIZON_DAYS) -> Renewa
         today=today,
         today_sub_scores=today_scores,
         lead_time=load_lead_time(wh),
+        orgs=load_orgs(wh, int(horizon_days)),
     )
+
+
+def load_orgs(wh: Warehouse, horizon_days: int) -> list[str]:
+    """The organisations (tenants) the renewals belong to: none for a single tenant (or a
+    backtest without org_id)."""
+    frame = _optional(wh, ORGS_SQL.format(horizon=int(horizon_days)))
+    return [] if frame is None else sorted(str(v) for v in frame["org_id"])
 
 
 def _mart_weights_version(wh: Warehouse) -> str | None:

@@ -9,6 +9,11 @@
 
 The churn probability of the current score is fitted in every case where the book has at
 least :data:`~customer_health.calibration.probability.MIN_BOOK_LOST` lost renewals.
+
+A warehouse of several organisations (tenants) is refused unless ``pool_orgs``: the weights and
+the churn model are seeds shared by every tenant, so a fit on the pooled renewals lets one
+tenant's renewals move every tenant's scores. A tenant is calibrated on its own renewals in a
+warehouse of its own; pooling is an explicit choice.
 """
 
 from __future__ import annotations
@@ -82,13 +87,25 @@ def _segment_counts(renewals: pd.DataFrame, split: Split, segments: list[str]) -
     return out
 
 
+def _several_orgs(orgs: list[str]) -> str:
+    return (
+        f"The renewals belong to {len(orgs)} organisations ({', '.join(orgs)}): the weights and "
+        "the churn model are seeds shared by every organisation, so fitting them on the pooled "
+        "renewals would let one tenant's renewals move every tenant's scores. Calibrate each "
+        "tenant in a warehouse of its own, or pass --pool-orgs to fit one set of weights on "
+        "every organisation's renewals on purpose."
+    )
+
+
 def calibrate_book(
     book: RenewalBook,
     prior_strength: float = 30.0,
     step: Callable[[str], None] = lambda _: None,
     warehouse: str = "",
+    pool_orgs: bool = False,
 ) -> Outcome:
-    """Split, fit, judge and decide on a loaded book (no warehouse, no files)."""
+    """Split, fit, judge and decide on a loaded book (no warehouse, no files). A book of
+    several organisations is refused unless ``pool_orgs`` (see the module's docstring)."""
     renewals, segments = book.renewals, book.segments
     lost = renewals["lost"].to_numpy()
     result = CalibrationResult(
@@ -108,6 +125,17 @@ def calibrate_book(
         lead_time=book.lead_time,
     )
     out = Outcome(result)
+    orgs = book.orgs
+    if len(orgs) > 1 and not pool_orgs:
+        result.message = _several_orgs(orgs)
+        result.decision = {"proposed": False, "reason": result.message, "orgs": orgs}
+        result.probability = {"fitted": False, "reason": result.message}
+        return out
+    if len(orgs) > 1:
+        result.notes.append(
+            f"Pooled the renewals of {len(orgs)} organisations ({', '.join(orgs)}) on purpose "
+            "(--pool-orgs): the weights and the churn model fit them all at once."
+        )
     step("splitting out of time")
     split = split_renewals(renewals, book.horizon_days)
     result.split = split.to_dict(lost)
@@ -214,7 +242,8 @@ def calibrate_book(
     if scoring.tier_basis(book.tiers) == "segment_percentile":
         result.notes.append(
             "The tiers are segment-relative: a proposed tier is the proposed score's percentile "
-            "among the validation renewals of its segment (dbt ranks all accounts on a date)."
+            "among the validation renewals of its segment (dbt ranks the accounts of the "
+            "organisation on a date)."
         )
     result.churn_by_tier = evaluate.churn_by_tier(
         validation,
@@ -287,10 +316,12 @@ def run_calibration(
     seeds_dir: Path | None = None,
     json_path: Path | None = None,
     progress: bool = False,
+    pool_orgs: bool = False,
 ) -> CalibrationResult:
     """Calibrate on the warehouse's renewals; write files to ``output_dir`` (nothing when None),
     copy them over ``seeds_dir`` (default: the project's seeds/) with ``apply``, and write the
-    result as JSON to ``json_path``. Never raises for thin history: status ``refused``."""
+    result as JSON to ``json_path``. Never raises for thin history: status ``refused``; nor for
+    several organisations without ``pool_orgs``: ``refused`` too."""
     from customer_health import dbt as dbt_runner
 
     if apply and output_dir is None:
@@ -313,7 +344,7 @@ def run_calibration(
                 )
             )
         else:
-            outcome = calibrate_book(book, prior_strength, step, wh.describe())
+            outcome = calibrate_book(book, prior_strength, step, wh.describe(), pool_orgs)
         step("writing files")
         result = outcome.result
         if output_dir is not None:
