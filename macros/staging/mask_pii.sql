@@ -35,8 +35,8 @@
     - an area code in parentheses, then 7 digits or more ((555) 123-4567, (03) 1234-0042);
     - a national number starting with 0: 3 to 5 digits, groups of 2 to 4, and a last group of
       4 or more (0049-30-1234567, 020 7946 0958); 2 to 5 digits, a group of 3 or 4, a last
-      group of 4 or more (03-1234-5678); or 2 to 5 digits and one group of 6 or more
-      (030 1234567);
+      group of 4 or more (03-1234-5678); 2 to 5 digits and one group of 6 or more
+      (030 1234567); or five pairs (01 23 45 67 89);
     - a North American number: 3, 3 and 4 digits (555.123.4567, 555-123-4567).
     Separators are space, dot and hyphen. Ordinary numbers stay: amounts (1,234.50, 1 234 567,
     123.456.789), dates (2026-01-05, 05.01.2026, 31/01/2026), times, and numbers without
@@ -50,6 +50,7 @@
             ~ '|0[0-9]{2,4}([ .-][0-9]{2,4})+[ .-][0-9]{4,}'
             ~ '|0[0-9]{1,4}[ .-][0-9]{3,4}[ .-][0-9]{4,}'
             ~ '|0[0-9]{1,4}[ .-][0-9]{6,}'
+            ~ '|0[1-9]([ .-][0-9]{2}){4}'
             ~ '|[1-9][0-9]{2}[ .-][0-9]{3}[ .-][0-9]{4,}'
             ~ ')',
     }) }}
