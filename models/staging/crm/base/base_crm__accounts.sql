@@ -44,7 +44,7 @@ renamed as (
         cast(parent_account_id as {{ dbt.type_string() }}) as parent_account_id,
         cast(org_id as {{ dbt.type_string() }}) as org_id,
         -- dimensions
-        -- free text: emails and phones masked (mask_pii)
+        -- free text (name, industry, region, CSM): emails and phones masked (mask_pii)
         trim({{ mask_pii('account_name') }}) as account_name,
         {{ normalize_enum('segment') }} as segment_cleaned,
         {{ normalize_enum(mask_pii('industry')) }} as industry,

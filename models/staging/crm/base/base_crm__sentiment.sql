@@ -32,7 +32,7 @@ renamed as (
         cast(account_id as {{ dbt.type_string() }}) as account_id,
         cast(org_id as {{ dbt.type_string() }}) as org_id,
         -- dimensions
-        -- free text: emails and phones masked (mask_pii)
+        -- free text (author, note): emails and phones masked (mask_pii)
         trim({{ mask_pii('author') }}) as author,
         cast({{ parse_value('sentiment_score', 'integer', text_columns) }} as {{ dbt.type_int() }}) as sentiment_score_given,  -- noqa: LT05
         {{ normalize_enum('rag') }} as rag_cleaned,
