@@ -94,8 +94,10 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- The key of a row as one text value, or null when any part is missing or blank. -#}
-{% macro record_key(columns) -%}
+{#- The key of a row as one text value, or null when any part is missing or blank. Parts
+    named in `masked` (a key part that is not an id, such as a date that may be landed as text
+    holding anything) are passed through mask_pii, as the key is shown in the quarantine. -#}
+{% macro record_key(columns, masked=[]) -%}
     {%- set columns = [columns] if columns is string else columns -%}
     {%- if columns | length == 1 -%}
         nullif(trim(cast({{ columns[0] }} as {{ dbt.type_string() }})), '')
@@ -103,15 +105,16 @@
         case
             when {% for c in columns %}nullif(trim(cast({{ c }} as {{ dbt.type_string() }})), '') is null{% if not loop.last %} or {% endif %}{% endfor %}
                 then null
-            else {{ dbt.concat(record_key_parts(columns)) }}
+            else {{ dbt.concat(record_key_parts(columns, masked)) }}
         end
     {%- endif -%}
 {%- endmacro %}
 
-{% macro record_key_parts(columns) -%}
+{% macro record_key_parts(columns, masked=[]) -%}
     {%- set parts = [] -%}
     {%- for c in columns -%}
-        {%- do parts.append('trim(cast(' ~ c ~ ' as ' ~ dbt.type_string() ~ '))') -%}
+        {%- set part = 'trim(cast(' ~ c ~ ' as ' ~ dbt.type_string() ~ '))' -%}
+        {%- do parts.append(mask_pii(part) if c in masked else part) -%}
         {%- if not loop.last -%}
             {%- do parts.append("'|'") -%}
         {%- endif -%}

@@ -3,9 +3,9 @@
     Each base model lists its checks as (condition, reason, detail) triples built by the
     macros below, in priority order, and `quarantine_columns(checks)` turns them into two
     columns: `quarantine_reason` (the first failing check's code, null when every check
-    passes) and `quarantine_detail` (what was wrong, with the value). Conditions use the
-    columns of the base model's `joined` CTE. The reason codes are listed, one by one, with
-    their tests, in docs/bad_input.md. -#}
+    passes) and `quarantine_detail` (what was wrong, with a masked excerpt of the value: see
+    detail_text). Conditions use the columns of the base model's `joined` CTE. The reason codes
+    are listed, one by one, with their tests, in docs/bad_input.md. -#}
 {% macro quarantine_columns(checks) -%}
     case
         {%- for condition, reason, detail in checks %}
@@ -28,12 +28,14 @@
     end
 {%- endmacro %}
 
-{#- Text for a detail: literals are quoted, the rest are SQL expressions cast to text. -#}
+{#- Text for a detail: literals are quoted, the rest (parts starting with '=') are SQL
+    expressions whose value is shown as a masked excerpt (masked_excerpt: emails and phones
+    replaced, at most 40 characters), never as the whole raw value. -#}
 {% macro detail_text(parts) -%}
     {%- set out = [] -%}
     {%- for part in parts -%}
         {%- if part is string and part.startswith('=') -%}
-            {%- do out.append("coalesce(cast(" ~ part[1:] ~ " as " ~ dbt.type_string() ~ "), 'null')") -%}
+            {%- do out.append("coalesce(" ~ masked_excerpt(part[1:]) ~ ", 'null')") -%}
         {%- else -%}
             {%- do out.append("'" ~ (part | replace("'", "''")) ~ "'") -%}
         {%- endif -%}

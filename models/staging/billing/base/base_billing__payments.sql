@@ -35,7 +35,8 @@ renamed as (
         -- dimensions
         upper(trim(cast(currency as {{ dbt.type_string() }}))) as currency,
         {{ normalize_enum('status') }} as status,
-        {{ normalize_enum('failure_reason') }} as failure_reason,
+        -- free text: emails and phones masked (mask_pii)
+        {{ normalize_enum(mask_pii('failure_reason')) }} as failure_reason,
         -- measures
         {{ parse_value('amount', 'numeric', text_columns) }} as amount_local,
         -- dates

@@ -44,7 +44,8 @@ renamed as (
         cast(account_id as {{ dbt.type_string() }}) as account_id,
         cast(org_id as {{ dbt.type_string() }}) as org_id,
         -- dimensions
-        {{ normalize_enum('plan') }} as plan,
+        -- free text: emails and phones masked (mask_pii)
+        {{ normalize_enum(mask_pii('plan')) }} as plan,
         {{ normalize_enum('status') }} as status_cleaned,
         upper(trim(cast(currency as {{ dbt.type_string() }}))) as currency,
         -- measures

@@ -44,11 +44,12 @@ renamed as (
         cast(parent_account_id as {{ dbt.type_string() }}) as parent_account_id,
         cast(org_id as {{ dbt.type_string() }}) as org_id,
         -- dimensions
-        trim(cast(account_name as {{ dbt.type_string() }})) as account_name,
+        -- free text (name, industry, region, CSM): emails and phones masked (mask_pii)
+        trim({{ mask_pii('account_name') }}) as account_name,
         {{ normalize_enum('segment') }} as segment_cleaned,
-        {{ normalize_enum('industry') }} as industry,
-        {{ normalize_enum('region') }} as region,
-        trim(cast(owner_csm as {{ dbt.type_string() }})) as owner_csm,
+        {{ normalize_enum(mask_pii('industry')) }} as industry,
+        {{ normalize_enum(mask_pii('region')) }} as region,
+        trim({{ mask_pii('owner_csm') }}) as owner_csm,
         {{ normalize_enum('account_status') }} as account_status_cleaned,
         -- dates
         {{ parse_value('created_date', 'date', text_columns) }} as created_date,

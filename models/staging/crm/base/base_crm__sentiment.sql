@@ -32,10 +32,11 @@ renamed as (
         cast(account_id as {{ dbt.type_string() }}) as account_id,
         cast(org_id as {{ dbt.type_string() }}) as org_id,
         -- dimensions
-        trim(cast(author as {{ dbt.type_string() }})) as author,
+        -- free text (author, note): emails and phones masked (mask_pii)
+        trim({{ mask_pii('author') }}) as author,
         cast({{ parse_value('sentiment_score', 'integer', text_columns) }} as {{ dbt.type_int() }}) as sentiment_score_given,  -- noqa: LT05
         {{ normalize_enum('rag') }} as rag_cleaned,
-        nullif(trim(cast(note as {{ dbt.type_string() }})), '') as note,
+        nullif(trim({{ mask_pii('note') }}), '') as note,
         {{ normalize_enum('override_tier') }} as override_tier,
         -- dates
         {{ to_utc(parse_value('recorded_at', 'timestamp', text_columns)) }} as recorded_at,

@@ -31,7 +31,8 @@ renamed as (
         cast(feature_key as {{ dbt.type_string() }}) as feature_key,
         cast(org_id as {{ dbt.type_string() }}) as org_id,
         -- dimensions
-        trim(cast(feature_name as {{ dbt.type_string() }})) as feature_name,
+        -- free text: emails and phones masked (mask_pii)
+        trim({{ mask_pii('feature_name') }}) as feature_name,
         -- flags
         cast(is_key_feature as {{ dbt.type_boolean() }}) as is_key_feature,
         -- housekeeping

@@ -11,7 +11,7 @@ source as (
 
     select
         {{ select_contract_columns(raw_columns) }},
-        {{ record_key(['account_id', 'effective_date']) }} as record_key,
+        {{ record_key(['account_id', 'effective_date'], masked=['effective_date']) }} as record_key,
         {{ content_hash(raw_columns) }} as content_hash
     from {{ source_relation }}
 

@@ -35,7 +35,8 @@ renamed as (
         -- dimensions
         {{ normalize_enum('priority') }} as priority,
         {{ normalize_enum('status') }} as status,
-        nullif(trim(cast(subject as {{ dbt.type_string() }})), '') as subject,
+        -- free text: emails and phones masked (mask_pii)
+        nullif(trim({{ mask_pii('subject') }}), '') as subject,
         -- measures
         coalesce(cast({{ parse_value('reopened_count', 'integer', text_columns) }} as {{ dbt.type_int() }}), 0) as reopened_count,  -- noqa: LT05
         cast({{ parse_value('csat_score', 'integer', text_columns) }} as {{ dbt.type_int() }}) as csat_score,  -- noqa: LT05
