@@ -61,10 +61,8 @@ class Needles:
     phones: frozenset[str]  # digits only
 
     @classmethod
-    def of(cls, subject: Subject, names: bool = True) -> Needles:
-        literals = subject.ids | (subject.personal_values - subject.phones)
-        if names:
-            literals |= subject.names
+    def of(cls, subject: Subject) -> Needles:
+        literals = subject.ids | (subject.personal_values - subject.phones) | subject.names
         return cls(
             frozenset(v.strip() for v in literals if len(v.strip()) >= MIN_WORD_LENGTH),
             frozenset(d for d in map(_digits, subject.phones) if len(d) >= MIN_PHONE_DIGITS),
