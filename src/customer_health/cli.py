@@ -5,11 +5,15 @@ from __future__ import annotations
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from customer_health import dbt as dbt_runner
 from customer_health.warehouse import ENGINES, Warehouse
+
+if TYPE_CHECKING:
+    from customer_health.privacy import Erasure
 
 TARGET = click.option(
     "--target",
@@ -475,18 +479,43 @@ def _privacy_subject(account: str | None, contact: str | None, command: str) -> 
     return ("account", account) if account else ("contact", contact)  # type: ignore[return-value]
 
 
+NAMES = click.option(
+    "--name",
+    "names",
+    multiple=True,
+    help="A name of the person (or the account) to find in free text too; repeatable. The "
+    "contract holds no person's name, so give it as your CRM or help desk spells it.",
+)
+
+
 @main.command("erase")
 @click.option("--account", default=None, help="Erase this account, its contacts and all its data.")
 @click.option(
     "--contact", default=None, help="Erase this contact (a person) and its personal data."
 )
+@NAMES
+@click.option(
+    "--reports-dir",
+    "report_dirs",
+    multiple=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Directory of files the project wrote (run summary, GX results, Data Docs) to redact "
+    "too; repeatable (default: reports/ in the project). Give the --summary and --docs-dir "
+    "directories of your `customer-health run` if you moved them.",
+)
 @click.option("--dry-run", is_flag=True, help="Count what would be erased; change nothing.")
 @TARGET
 def erase_command(
-    account: str | None, contact: str | None, dry_run: bool, target: str | None
+    account: str | None,
+    contact: str | None,
+    names: tuple[str, ...],
+    report_dirs: tuple[Path, ...],
+    dry_run: bool,
+    target: str | None,
 ) -> None:
     """GDPR erasure: remove an account or a contact from the raw tables, every table the
-    project built, and the snapshots, in one transaction (docs/security.md)."""
+    project built and the snapshots in one transaction, redact its mentions in free text, then
+    vacuum what changed and redact the reports (docs/security.md)."""
     from customer_health import privacy
     from customer_health.orchestrate import RunLock
 
@@ -502,8 +531,9 @@ def erase_command(
             f"a `customer-health run` is in progress on {wh.describe()}",
             "wait for it to finish, then erase again; nothing was changed",
         )
+    dirs = list(report_dirs) or privacy.default_report_dirs()
     try:
-        result = privacy.erase(wh, kind, subject_id, dry_run=dry_run)
+        result = privacy.erase(wh, kind, subject_id, dry_run=dry_run, names=names, report_dirs=dirs)
     except privacy.PrivacyError as exc:
         _fail(str(exc), exc.hint)
     finally:
@@ -511,15 +541,17 @@ def erase_command(
     verb = "Would erase" if dry_run else "Erased"
     click.echo(f"{verb} {kind} {subject_id} from {wh.describe()}:")
     for change in result.changes:
-        what = (
-            f"{change.rows:,} row(s) deleted"
-            if change.action == "deleted"
-            else f"{change.rows:,} row(s): {', '.join(change.columns)} set to null"
-        )
+        if change.action == "deleted":
+            what = f"{change.rows:,} row(s) deleted"
+        elif change.action == "cleared":
+            what = f"{change.rows:,} row(s): {', '.join(change.columns)} set to null"
+        else:
+            what = f"{change.rows:,} row(s): mentions in {', '.join(change.columns)} redacted"
         click.echo(f"  {change.table:<48} {what}")
     others = sorted(result.subject.contact_ids - {subject_id})
     if others:
         click.echo(f"  with its {len(others)} contact(s): {', '.join(others)}")
+    _echo_files(result, dirs)
     for warning in result.warnings:
         click.secho(f"WARNING: {warning}", fg="yellow", err=True)
     if dry_run:
@@ -528,15 +560,42 @@ def erase_command(
     click.echo(
         f"{result.rows:,} row(s) changed in {len({c.table for c in result.changes})} table(s)."
     )
+    done = result.maintenance
+    if done is not None and done.statement == "checkpoint":
+        click.echo(
+            "DuckDB: checkpoint: the changes are written into the database file and its "
+            "write-ahead log, which held the old rows, is emptied."
+        )
+    elif done is not None:
+        click.echo(
+            f"Postgres: vacuum (analyze) on the {len(done.tables)} table(s) changed: their "
+            "dead row versions are removed and their planner statistics (pg_stats) recomputed "
+            "without it."
+        )
+        for message in done.messages:
+            click.secho(f"WARNING: {message}", fg="yellow", err=True)
     click.echo(
         "next: run `customer-health build` now, so that staging and every model are recomputed "
         "without it; erase it in the source system too, or the next load brings it back"
     )
 
 
+def _echo_files(result: Erasure, dirs: list[Path]) -> None:
+    verb = "would be" if result.dry_run else "were"
+    where = ", ".join(str(d) for d in dirs)
+    if not result.files:
+        click.echo(f"  files under {where}: none held it")
+        return
+    for change in result.files:
+        what = "deleted" if change.action == "deleted" else f"{change.values:,} value(s) redacted"
+        click.echo(f"  file {change.path}: {what}")
+    click.echo(f"  {len(result.files)} file(s) under {where} {verb} changed")
+
+
 @main.command("export")
 @click.option("--account", default=None, help="Export everything held about this account.")
 @click.option("--contact", default=None, help="Export everything held about this contact.")
+@NAMES
 @click.option(
     "--output",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -545,23 +604,33 @@ def erase_command(
 )
 @TARGET
 def export_command(
-    account: str | None, contact: str | None, output: Path | None, target: str | None
+    account: str | None,
+    contact: str | None,
+    names: tuple[str, ...],
+    output: Path | None,
+    target: str | None,
 ) -> None:
-    """GDPR access request: write every row held about an account or a contact to JSON."""
+    """GDPR access request: write every row held about an account or a contact to JSON, and
+    the rows whose free text mentions it."""
     from customer_health import privacy
 
     kind, subject_id = _privacy_subject(account, contact, "export")
     wh = _warehouse(target)
     output = output or privacy.default_export_path(kind, subject_id)
     try:
-        result = privacy.export(wh, kind, subject_id, output)
+        result = privacy.export(wh, kind, subject_id, output, names=names)
     except privacy.PrivacyError as exc:
         _fail(str(exc), exc.hint)
     click.echo(f"Exported {kind} {subject_id} from {wh.describe()}:")
     for table, rows in result.row_counts.items():
         click.echo(f"  {table:<48} {rows:,} row(s)")
+    for column, rows in result.mention_counts.items():
+        click.echo(f"  {column:<48} {rows:,} row(s) whose text mentions it")
     click.echo(f"Written to {result.path.resolve()}")
-    click.echo("It holds personal data: hand it over securely and delete it afterwards.")
+    click.echo(
+        "It holds personal data: hand it over securely and delete it afterwards. The mentions "
+        "are other people's notes: read them before handing them over."
+    )
 
 
 def _register_run() -> None:

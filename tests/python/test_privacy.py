@@ -1,8 +1,11 @@
 """GDPR erasure and export, on DuckDB and on Postgres: after `customer-health erase` no table or
 view anywhere in the warehouse (raw, staging, intermediate, marts, calibration, snapshots...)
 holds the account's or the contact's ids, emails, phones or their hashes, a rebuild does not
-bring them back, and every other account keeps its rows. `customer-health export` writes all
-the rows held about one account or contact, and nothing about anyone else."""
+bring them back, and every other account keeps its rows. Mentions of them in other people's
+free text (a CSM note, a ticket subject) are redacted, the planner's statistics forget them, and
+so do the files a run wrote (run summary, GX results, Data Docs, tiers record).
+`customer-health export` writes all the rows held about one account or contact, lists the rows
+whose free text mentions them, and nothing about anyone else."""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ import json
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import psycopg2
 import pytest
@@ -18,9 +22,11 @@ from click.testing import CliRunner, Result
 from customer_health import contract, privacy
 from customer_health import dbt as dbt_runner
 from customer_health.cli import main
+from customer_health.privacy.files import FileRedactor, _redact_json
+from customer_health.privacy.mentions import REDACTED, Needles, Redactor
 from customer_health.warehouse import Warehouse
 
-from .conftest import copy_duckdb, duckdb_warehouse
+from .conftest import copy_duckdb, duckdb_warehouse, run_captured
 from .pgcluster import PgCluster
 
 ENGINES = [
@@ -234,6 +240,150 @@ def activity_counts(wh: Warehouse, person: Person) -> tuple[int, int, int]:
     return int(frame["n"][0]), int(frame["named"][0]), int(frame["own"][0])
 
 
+REPEATS = 40  # copies of a planted value: enough to be among a column's most common values
+
+
+def digits(value: str) -> str:
+    return re.sub(r"[^0-9]", "", value)
+
+
+@dataclass
+class Planted:
+    """The person's email, phone and name, and the erased account's name, written into other
+    people's free text: CSM notes and ticket subjects of other accounts, about other
+    requesters. Each text is repeated, and the person has as many raw versions, so that
+    Postgres's statistics list them among the most common values."""
+
+    email: str
+    phone: str
+    name: str
+    account_name: str
+    notes: list[str]  # sentiment_id of the notes that mention the person
+    subjects: list[str]  # ticket_id of the tickets whose subject mentions the person
+    account_note: str  # sentiment_id of the note that names the erased account
+
+
+def plant_mentions(wh: Warehouse, account: str, person: Person) -> Planted:
+    email, phone = wh.query_df(
+        "select email, phone from raw_crm.contacts "
+        f"where contact_id = '{person.contact_id}' and email is not null and phone is not null "
+        "order by _loaded_at desc limit 1"
+    ).iloc[0]
+    name = " ".join(part.capitalize() for part in email.split("@")[0].split("."))
+    account_name = str(
+        wh.query_df(f"select account_name from raw_crm.accounts where account_id = '{account}'")[
+            "account_name"
+        ][0]
+    )
+    notes = wh.query_df(
+        f"select sentiment_id from raw_crm.sentiment where account_id <> '{account}' "
+        f"order by sentiment_id limit {REPEATS + 1}"
+    )["sentiment_id"].tolist()
+    subjects = wh.query_df(
+        f"select ticket_id from raw_support.tickets where account_id <> '{account}' "
+        f"and coalesce(requester_id, '') <> '{person.contact_id}' "
+        f"order by ticket_id limit {REPEATS}"
+    )["ticket_id"].tolist()
+    d = digits(phone)
+    other_format = f"({d[:2]}) {d[2:6]}-{d[6:]}"  # the same digits, other separators
+    note = f"Spoke with {email.upper()}; call back on {other_format}."
+    subject = f"Fwd: {email} asks that {name.lower()} calls {phone}"
+    in_notes = ", ".join(f"'{n}'" for n in notes[:-1])
+    in_subjects = ", ".join(f"'{t}'" for t in subjects)
+    columns = contract.table("crm", "contacts").column_names
+    older = ", ".join(
+        "_loaded_at - interval '{k} days'" if c == "_loaded_at" else c for c in columns
+    )
+    first = (
+        f"select * from raw_crm.contacts where contact_id = '{person.contact_id}' "
+        "order by _loaded_at limit 1"
+    )
+    wh.execute(
+        f"update raw_crm.sentiment set note = '{escape(note)}' where sentiment_id in ({in_notes})",
+        f"update raw_crm.sentiment set note = 'Renewal call: {escape(account_name)} is "
+        f"evaluating us too.' where sentiment_id = '{notes[-1]}'",
+        f"update raw_support.tickets set subject = '{escape(subject)}' "
+        f"where ticket_id in ({in_subjects})",
+        *(
+            f"insert into raw_crm.contacts ({', '.join(columns)}) "
+            f"select {older.format(k=k)} from ({first}) as c"
+            for k in range(1, REPEATS)
+        ),
+    )
+    return Planted(email, phone, name, account_name, notes[:-1], subjects, notes[-1])
+
+
+FREE_TEXT_COLUMNS = ("note", "subject", "override_reason")
+
+
+def mentions_in(text: str, planted: Planted) -> set[str]:
+    """Which of the person's planted values a text holds: in any case, with any spacing, and
+    the phone number on its digits whatever the separators."""
+    flat = " ".join(text.lower().split())
+    found = {
+        label
+        for label, v in (("email", planted.email), ("name", planted.name))
+        if v.lower() in flat
+    }
+    if digits(planted.phone) in digits(text):
+        found.add("phone")
+    return found
+
+
+def free_text_mentions(wh: Warehouse, planted: Planted) -> set[tuple[str, str]]:
+    """(relation.column, value) for every free-text column, in any schema, that mentions the
+    person: the raw notes and subjects, their staging copies, the override reasons of the
+    marts and snapshots."""
+    found = set()
+    for relation, columns in relations(wh).items():
+        for column in (c for c in columns if c in FREE_TEXT_COLUMNS):
+            texts = wh.query_df(f"select distinct {column} as t from {relation}")["t"].dropna()
+            for text in texts:
+                found |= {
+                    (f"{relation.replace(chr(34), '')}.{column}", label)
+                    for label in mentions_in(str(text), planted)
+                }
+    return found
+
+
+def stats_holders(wh: Warehouse, planted: Planted, ids: set[str]) -> set[tuple[str, str]]:
+    """(schema.table.column, value) for every planner statistic of a raw table (most common
+    values, histogram bounds) that holds an erased value: any reader with select on the
+    table can read pg_stats."""
+    frame = wh.query_df(
+        "select s.schemaname || '.' || s.tablename || '.' || s.attname as col, v "
+        "from pg_stats as s, unnest(s.most_common_vals::text::text[]) as v "
+        "where s.schemaname like 'raw\\_%' "
+        "union all "
+        "select s.schemaname || '.' || s.tablename || '.' || s.attname as col, v "
+        "from pg_stats as s, unnest(s.histogram_bounds::text::text[]) as v "
+        "where s.schemaname like 'raw\\_%'"
+    )
+    found = set()
+    for row in frame.itertuples(index=False):
+        value = str(row.v)
+        found |= {(row.col, label) for label in mentions_in(value, planted)}
+        found |= {
+            (row.col, i) for i in ids if re.search(rf"(?<![A-Za-z0-9]){i}(?![A-Za-z0-9])", value)
+        }
+    return found
+
+
+def planted_texts(wh: Warehouse, planted: Planted) -> dict[str, str]:
+    """sentiment_id / ticket_id -> the raw note or subject planted there, now."""
+    notes = ", ".join(f"'{n}'" for n in [*planted.notes, planted.account_note])
+    subjects = ", ".join(f"'{t}'" for t in planted.subjects)
+    out = {}
+    for sql in (
+        "select sentiment_id as k, note as t from raw_crm.sentiment "
+        f"where sentiment_id in ({notes})",
+        f"select ticket_id as k, subject as t from raw_support.tickets "
+        f"where ticket_id in ({subjects})",
+    ):
+        out.update({str(r.k): str(r.t) for r in wh.query_df(sql).itertuples(index=False)})
+    return out
+
+
 @dataclass
 class Erased:
     wh: Warehouse
@@ -252,6 +402,14 @@ class Erased:
     held_after_rebuild: set[tuple[str, str]]
     live_before: int
     live_after_rebuild: int
+    planted: Planted
+    export_contact: dict[str, Any]
+    texts_before: dict[str, str]
+    texts_after_erase: dict[str, str]
+    mentions_before: set[tuple[str, str]]
+    mentions_after_rebuild: set[tuple[str, str]]
+    stats_before: set[tuple[str, str]] | None  # Postgres only
+    stats_after_erase: set[tuple[str, str]] | None
 
 
 @pytest.fixture(scope="module", params=ENGINES)
@@ -261,11 +419,24 @@ def erased(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     engine = request.param
     built: Warehouse = request.getfixturevalue("duck_built" if engine == "duckdb" else "pg_built")
     cluster = request.getfixturevalue("pg_cluster") if engine == "postgres" else None
-    wh = copy_of(built, tmp_path_factory.mktemp("privacy"), cluster, "customer_health_privacy")
+    tmp = tmp_path_factory.mktemp("privacy")
+    wh = copy_of(built, tmp, cluster, "customer_health_privacy")
 
     account = pick_account(wh)
     owners = value_owners(wh)
     person = pick_contact(wh, not_of=account, owners=owners)
+    planted = plant_mentions(wh, account, person)
+    person.versions = int(
+        wh.query_df(
+            f"select count(*) as n from raw_crm.contacts where contact_id = '{person.contact_id}'"
+        )["n"][0]
+    )
+    stats_ids = {account, person.contact_id}
+    stats_before = None
+    if engine == "postgres":  # statistics from the planted data, and none computed behind
+        raw = [r for r in relations(wh, views=False) if r.startswith('"raw_')]
+        wh.execute(*(f"alter table {r} set (autovacuum_enabled = false)" for r in raw), "analyze")
+        stats_before = stats_holders(wh, planted, stats_ids)
     contacts = wh.query_df(
         f"select distinct contact_id from raw_crm.contacts where account_id = '{account}'"
     )["contact_id"].tolist()
@@ -281,8 +452,35 @@ def erased(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     counts_before = row_counts(wh, account)
     person_rows_before = named_rows(wh, {person.contact_id, *contacts}, account)
 
-    erase_account = cli(wh, "erase", "--account", account)
-    erase_contact = cli(wh, "erase", "--contact", person.contact_id)
+    texts_before = planted_texts(wh, planted)
+    mentions_before = free_text_mentions(wh, planted)
+    export_path = tmp / "contact.json"
+    exported = cli(
+        wh,
+        "export",
+        "--contact",
+        person.contact_id,
+        "--name",
+        planted.name,
+        "--output",
+        str(export_path),
+    )
+    assert exported.exit_code == 0, exported.output
+
+    reports = str(tmp / "reports")
+    erase_account = cli(wh, "erase", "--account", account, "--reports-dir", reports)
+    erase_contact = cli(
+        wh,
+        "erase",
+        "--contact",
+        person.contact_id,
+        "--name",
+        planted.name,
+        "--reports-dir",
+        reports,
+    )
+    stats_after_erase = stats_holders(wh, planted, stats_ids) if engine == "postgres" else None
+    texts_after_erase = planted_texts(wh, planted)
     held_after_erase = holders(wh, account_needles | person.needles)
     counts_after_erase = row_counts(wh, account)
 
@@ -307,6 +505,14 @@ def erased(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
         held_after_rebuild=holders(wh, account_needles | person.needles),
         live_before=live_before,
         live_after_rebuild=int(wh.query_df(live)["n"][0]),
+        planted=planted,
+        export_contact=json.loads(export_path.read_text()),
+        texts_before=texts_before,
+        texts_after_erase=texts_after_erase,
+        mentions_before=mentions_before,
+        mentions_after_rebuild=free_text_mentions(wh, planted),
+        stats_before=stats_before,
+        stats_after_erase=stats_after_erase,
     )
 
 
@@ -534,3 +740,168 @@ def test_every_contract_column_holding_a_contact_is_known_to_erasure() -> None:
             )
         pii = [c.name for c in table.all_columns if "PII" in c.description]
         assert not pii or table.name == "contacts", f"{table.name}: {pii}"
+
+
+def test_export_of_a_contact_lists_the_rows_whose_free_text_mentions_them(erased: Erased) -> None:
+    document, planted = erased.export_contact, erased.planted
+    listed: dict[tuple[str, str], set[str]] = {}
+    for mention in document["mentions"]:
+        key = next(iter(v for k, v in mention["key"].items() if k != "_loaded_at"))
+        listed.setdefault((mention["table"], mention["column"]), set()).add(key)
+        assert mentions_in(mention["text"], planted), mention
+    assert listed == {
+        ("raw_crm.sentiment", "note"): set(planted.notes),
+        ("raw_support.tickets", "subject"): set(planted.subjects),
+    }
+    assert document["mention_counts"] == {
+        "raw_crm.sentiment.note": REPEATS,
+        "raw_support.tickets.subject": REPEATS,
+    }
+
+
+def test_erase_redacts_mentions_in_other_peoples_free_text(erased: Erased) -> None:
+    planted, before, after = erased.planted, erased.texts_before, erased.texts_after_erase
+    # the person's email, phone (other separators) and name, in any case, were there
+    for key in [*planted.notes, *planted.subjects]:
+        assert mentions_in(before[key], planted) >= {"email", "phone"}, before[key]
+    assert all(
+        mentions_in(before[t], planted) == {"email", "phone", "name"} for t in planted.subjects
+    )
+    assert planted.account_name in before[planted.account_note]
+    for key in planted.notes:
+        assert after[key] == f"Spoke with {REDACTED}; call back on {REDACTED}.", after[key]
+    for key in planted.subjects:
+        assert after[key] == f"Fwd: {REDACTED} asks that {REDACTED} calls {REDACTED}", after[key]
+    assert after[planted.account_note] == f"Renewal call: {REDACTED} is evaluating us too."
+    out = erased.erase_contact.output
+    for table, column in (("raw_crm.sentiment", "note"), ("raw_support.tickets", "subject")):
+        line = next(
+            line
+            for line in out.splitlines()
+            if line.strip().startswith(table + " ") and "redacted" in line
+        )
+        assert f"{REPEATS} row(s): mentions in {column} redacted" in line, out
+    assert "mentions in note redacted" in erased.erase_account.output
+
+
+def test_a_rebuild_brings_no_mention_back(erased: Erased) -> None:
+    assert {(where, value) for where, value in erased.mentions_before} >= {
+        ("raw_crm.sentiment.note", "email"),
+        ("raw_crm.sentiment.note", "phone"),
+        ("raw_support.tickets.subject", "email"),
+        ("raw_support.tickets.subject", "phone"),
+        ("raw_support.tickets.subject", "name"),
+    }
+    assert erased.mentions_after_rebuild == set()
+    staged = {w for w in erased.mentions_before if w[0].startswith("staging.")}
+    assert not staged  # built before the planting: only the rebuild could have brought them
+
+
+def test_the_planner_statistics_forget_them(erased: Erased) -> None:
+    """pg_stats is readable by any role with select on a table: after the erasure, no most
+    common value or histogram bound of a raw table holds the erased values."""
+    if erased.wh.engine != "postgres":
+        assert "DuckDB: checkpoint" in erased.erase_contact.output
+        pytest.skip("planner statistics readable by any reader are Postgres's")
+    assert erased.stats_before is not None and erased.stats_after_erase is not None
+    held = {value for _, value in erased.stats_before}
+    assert held >= {"email", "phone", erased.person.contact_id}, erased.stats_before
+    assert erased.stats_after_erase == set()
+    assert "vacuum (analyze)" in erased.erase_contact.output
+
+
+def files_holding(directory: Path, needles: set[str]) -> set[tuple[str, str]]:
+    """(file, needle) for every file under the directory whose name or text holds a needle."""
+    found = set()
+    for path in directory.rglob("*"):
+        if not path.is_file():
+            continue
+        name = str(path.relative_to(directory))
+        text = path.read_text(errors="ignore") if path.suffix in (".json", ".html") else ""
+        found |= {(name, n) for n in needles if n in text or n in path.name}
+    return found
+
+
+def test_erase_redacts_the_reports_a_run_wrote(duck_built: Warehouse, tmp_path: Path) -> None:
+    """The tiers record lists every account; a failing source gate puts the failing rows'
+    keys (payment ids) into the run summary and GX's stored results, and duplicated keys into
+    the Data Docs; an export is named by the account's id. After the erasure none of them
+    holds the account, and the JSON files still read as before."""
+    wh = copy_duckdb(duck_built, tmp_path)
+    reports = tmp_path / "reports"
+    assert run_captured(wh, reports)[0].exit_code == 0
+    account = pick_account(wh)
+    mine = f"from raw_billing.payments where account_id = '{account}'"
+    payments = set(wh.query_df(f"select payment_id {mine}")["payment_id"])
+    assert payments
+    wh.execute(  # a status nobody knows, and every payment loaded twice: the gate fails
+        f"update raw_billing.payments set status = 'mislaid' where account_id = '{account}'",
+        f"insert into raw_billing.payments select * {mine}",
+    )
+    assert run_captured(wh, reports)[0].exit_code == 10
+    export = reports / "exports" / f"account_{account}.json"
+    assert cli(wh, "export", "--account", account, "--output", str(export)).exit_code == 0
+    tiers_path = reports / "run_summary.last_tiers.json"
+    tiers = json.loads(tiers_path.read_text())["tiers"]
+
+    before = files_holding(reports, {account, *payments})
+    where = {name.split("/")[0] for name, _ in before}
+    assert {
+        "run_summary.last_tiers.json",
+        "run_summary.json",
+        "gx",
+        "data_docs",
+        "exports",
+    } <= where
+    for place in ("run_summary.json", "gx", "data_docs"):
+        assert {n for name, n in before if name.startswith(place)} & payments, place
+
+    result = cli(wh, "erase", "--account", account, "--reports-dir", str(reports))
+    assert result.exit_code == 0, result.output
+    assert "value(s) redacted" in result.output and "deleted" in result.output
+    assert files_holding(reports, {account, *payments}) == set()
+    assert not export.exists()
+    record = json.loads(tiers_path.read_text())  # still a record the next run can read
+    assert record["tiers"] == {k: v for k, v in tiers.items() if k != account}
+    for path in (reports / "gx").rglob("*.json"):
+        json.loads(path.read_text())
+
+
+def test_mentions_are_found_whole_in_any_case_and_phones_on_their_digits() -> None:
+    subject = privacy.Subject(
+        kind="contact",
+        id="C0001234",
+        contact_ids={"C0001234"},
+        personal_values={"jo.smith@northwind.example", "+44 20 7946 0123"},
+        phones={"+44 20 7946 0123"},
+        names={"Jo O'Brien"},
+    )
+    redact = Redactor(Needles.of(subject))
+    cases = {
+        "Mail JO.SMITH@Northwind.Example now": f"Mail {REDACTED} now",
+        "tel +44-20-7946-0123.": f"tel {REDACTED}.",
+        "tel (44) 2079460123 or 0044 20 7946 0123": f"tel {REDACTED} or {REDACTED}",
+        "jo   o'brien said": f"{REDACTED} said",
+        "ref C0001234, not C00012345": f"ref {REDACTED}, not C00012345",
+        # another person's email ending the same, a longer number: not theirs
+        "mary.jo.smith@northwind.example": "mary.jo.smith@northwind.example",
+        "+44 20 7946 01234": "+44 20 7946 01234",
+    }
+    for text, expected in cases.items():
+        assert redact(text)[0] == expected, text
+
+
+def test_a_json_report_keeps_its_shape_without_the_erased_ids() -> None:
+    redactor = FileRedactor({"A000123", "PAY0004567"}, Needles(frozenset(), frozenset()))
+    record = {"tiers": {"A000123": "critical", "A000124": "healthy"}, "score_date": "2026-09-30"}
+    assert _redact_json(record, redactor.redact) == (
+        {"tiers": {"A000124": "healthy"}, "score_date": "2026-09-30"},
+        1,
+    )
+    keys = {"unexpected_index_list": [{"payment_id": "PAY0004567"}, {"payment_id": "PAY0004568"}]}
+    assert _redact_json(keys, redactor.redact)[0] == {
+        "unexpected_index_list": [{"payment_id": REDACTED}, {"payment_id": "PAY0004568"}]
+    }
+    assert redactor.redact("<td>account_A000123.json</td>", page=True)[0] == (
+        f"<td>account_{REDACTED}.json</td>"
+    )

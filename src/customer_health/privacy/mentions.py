@@ -1,0 +1,170 @@
+"""Mentions of the subject inside free text: found, listed for an export, redacted in place.
+
+A note or a ticket subject written by someone else can hold the person's email, phone number
+or name, or an account's id or name. They are matched case-insensitively, as whole words (an
+id is not found inside a longer id), and a phone number on its digits whatever the separators
+(``+44 20 7946 0123`` also matches ``+44-20-7946-0123`` and ``(44) 2079460123``). Only the
+matched text is replaced, by ``[erased]``; the rest of the note stays.
+
+The warehouse narrows the rows with a regular expression both engines read the same way (no
+boundaries: RE2 has no look-around); Python decides on each row with the exact one.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from customer_health.privacy.discovery import Subject, Table
+from customer_health.privacy.sql import Session, ident, literal, regex_match
+
+REDACTED = "[erased]"
+MIN_PHONE_DIGITS = 7  # fewer digits than a phone number: a count, a date, an amount
+MIN_WORD_LENGTH = 3  # shorter names and ids would be found in too many words
+_SQL_SPECIAL = set(".^$*+?()[]{}|\\")
+_SEPARATOR = "[^0-9A-Za-z]{0,3}"  # between two digits of a phone number; the same in all three
+_EMAIL_CHARS = "A-Za-z0-9._%+-"
+
+
+def _sql_literal_pattern(value: str) -> str:
+    out = []
+    for word_index, word in enumerate(value.split()):
+        if word_index:
+            out.append(r"\s+")
+        out.extend("\\" + ch if ch in _SQL_SPECIAL else ch for ch in word)
+    return "".join(out)
+
+
+def _python_literal_pattern(value: str) -> str:
+    body = r"\s+".join(re.escape(word) for word in value.split())
+    email = "@" in value
+    before = f"(?<![{_EMAIL_CHARS}])" if email else "(?<![A-Za-z0-9])"
+    after = r"(?![A-Za-z0-9-]|\.[A-Za-z0-9])" if email else "(?![A-Za-z0-9])"
+    return (
+        (before if value[0].isalnum() or email else "")
+        + body
+        + (after if value[-1].isalnum() else "")
+    )
+
+
+def _digits(phone: str) -> str:
+    return re.sub(r"[^0-9]", "", phone)
+
+
+@dataclass(frozen=True)
+class Needles:
+    """What to look for: literal values (ids, emails, names) and phone numbers."""
+
+    literals: frozenset[str]
+    phones: frozenset[str]  # digits only
+
+    @classmethod
+    def of(cls, subject: Subject) -> Needles:
+        literals = subject.ids | (subject.personal_values - subject.phones) | subject.names
+        return cls(
+            frozenset(v.strip() for v in literals if len(v.strip()) >= MIN_WORD_LENGTH),
+            frozenset(d for d in map(_digits, subject.phones) if len(d) >= MIN_PHONE_DIGITS),
+        )
+
+    def with_html_escapes(self) -> Needles:
+        """The literals also as an HTML page writes them (O'Brien as O&#x27;Brien)."""
+        escaped = {html.escape(v) for v in self.literals}
+        escaped |= {v.replace("&#x27;", "&#39;") for v in escaped}
+        return Needles(self.literals | escaped, self.phones)
+
+    def __bool__(self) -> bool:
+        return bool(self.literals or self.phones)
+
+    def _python_parts(self) -> list[str]:
+        parts = [_python_literal_pattern(v) for v in self.literals]
+        parts += [
+            r"(?<![0-9])(?:\(?\+\s?|\(|00\s?)?" + _SEPARATOR.join(d) + "(?![0-9])"
+            for d in self.phones
+        ]
+        return sorted(parts, key=lambda p: (-len(p), p))  # the longest first
+
+    def python(self) -> re.Pattern[str]:
+        return re.compile("|".join(self._python_parts()) or "(?!)", re.IGNORECASE)
+
+    def sql(self) -> str:
+        """The same without the boundaries: it finds every row the exact pattern would."""
+        parts = [_sql_literal_pattern(v) for v in sorted(self.literals)]
+        parts += [_SEPARATOR.join(d) for d in sorted(self.phones)]
+        return "|".join(parts)
+
+
+class Redactor:
+    """Replaces every mention of the needles in a text with ``[erased]``."""
+
+    def __init__(self, needles: Needles) -> None:
+        self.needles = needles
+        self.pattern = needles.python()
+
+    def __call__(self, text: str) -> tuple[str, int]:
+        """The text with its mentions replaced, and how many there were."""
+        if not self.needles:
+            return text, 0
+        return self.pattern.subn(REDACTED, text)
+
+
+@dataclass(frozen=True)
+class Mention:
+    table: str
+    column: str
+    key: dict[str, Any]
+    text: str
+
+
+def _candidates(
+    session: Session, table: Table, column: str, needles: Needles, select: str, then: str = ""
+) -> list[tuple[Any, ...]]:
+    where = regex_match(session.engine, column, needles.sql())
+    return session.query(f"select {select} from {table.sql} where {where} {then}")[1]
+
+
+def redact_table(session: Session, table: Table, needles: Needles) -> dict[str, int]:
+    """Redact the mentions in the table's free-text columns, in place: rows changed per
+    column. Every row with the same text gets the same redacted text, so one update per text."""
+    if not needles:
+        return {}
+    redactor = Redactor(needles)
+    out: dict[str, int] = {}
+    for column in table.free_text_columns():
+        select, then = f"{ident(column)}, count(*)", f"group by {ident(column)}"
+        rows = _candidates(session, table, column, needles, select, then)
+        changed = 0
+        for text, count in rows:
+            redacted, hits = redactor(str(text))
+            if not hits:
+                continue
+            session.execute(
+                f"update {table.sql} set {ident(column)} = {literal(redacted)} "
+                f"where {ident(column)} = {literal(str(text))}"
+            )
+            changed += int(count)
+        if changed:
+            out[column] = changed
+    return out
+
+
+def find_mentions(session: Session, table: Table, needles: Needles) -> list[Mention]:
+    """The rows whose free text mentions the subject, with what names each row."""
+    if not needles:
+        return []
+    pattern = needles.python()
+    whole = needles.literals
+    keys = table.key_columns()
+    out = []
+    for column in table.free_text_columns():
+        select = ", ".join(map(ident, (*keys, column)))
+        for row in _candidates(session, table, column, needles, select):
+            text = row[-1]
+            if text is None or str(text).strip() in whole:
+                continue  # the id itself: the export lists the row among those holding it
+            if pattern.search(str(text)):
+                out.append(
+                    Mention(table.label, column, dict(zip(keys, row[:-1], strict=True)), text)
+                )
+    return out
