@@ -9,7 +9,10 @@
       contract) is selected as a typed null, so staging passes a null on;
     - a required column the table lacks stops the build with the table, the column and what
       to do (the source gate of `customer-health run` says the same before dbt runs);
-    - a column the contract does not know is not selected: extra columns are ignored.
+    - a column the contract does not know is not selected: extra columns are ignored;
+    - `_mapping_issue` and `_mapping_detail`, which a connector's mapping view sets on a row it
+      could not map (an account no identity rule matched, ...), are selected when present and
+      as typed nulls otherwise.
     In a unit test the source is a fixture built from the real table's columns, so those are
     read from the real table (the `<source>_schema` and `<source>_database` vars, as in the
     sources yml). When no columns can be read (parsing), every contract column is selected. -#}
@@ -44,6 +47,14 @@
                 ~ 'export onto the contract (docs/source_contract.md); optional columns may be '
                 ~ 'left out.'
             ) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {#- a connector's mapping view (docs/connectors.md) says why a row could not be mapped -#}
+    {%- for name in ['_mapping_issue', '_mapping_detail'] -%}
+        {%- if present and name in present -%}
+            {%- do expressions.append(name) -%}
+        {%- else -%}
+            {%- do expressions.append('cast(null as ' ~ dbt.type_string() ~ ') as ' ~ name) -%}
         {%- endif -%}
     {%- endfor -%}
     {{ return(expressions) }}

@@ -57,6 +57,20 @@
     ]) }}
 {%- endmacro %}
 
+{#- unmatched_identity / ambiguous_identity / unmappable_row: a connector's mapping view
+    (docs/connectors.md) could not map the row onto the contract: its account record matched no
+    CRM account, or several (with the candidates in the detail), or a value had no mapping. -#}
+{% macro mapping_checks() -%}
+    {{ return([
+        ("mapping_issue = 'unmatched_identity'", 'unmatched_identity',
+            "coalesce(mapping_detail, 'no CRM account matched')"),
+        ("mapping_issue = 'ambiguous_identity'", 'ambiguous_identity',
+            "coalesce(mapping_detail, 'several CRM accounts matched')"),
+        ('mapping_issue is not null', 'unmappable_row',
+            dbt.concat(["mapping_issue", "': '", "coalesce(mapping_detail, '')"])),
+    ]) }}
+{%- endmacro %}
+
 {#- missing_required_value: a column the source contract requires is null or empty, where
     staging would pass the null on (and its not_null test would stop the build). `columns` are
     the base model's column names, or (column, raw name) pairs where staging renames it. -#}

@@ -15,6 +15,7 @@
             ('created_date', 'date', true),
             ('account_status', 'text', false),
             ('churn_date', 'date', false),
+            ('website', 'text', false),
             ('org_id', 'text', false),
             ('_loaded_at', 'timestamp', true),
             ('_is_deleted', 'boolean', false),

@@ -9,10 +9,17 @@ with
 raw_counts as (
 
     {% for source_name, table_name in staged_tables %}
+        {#- a connector shape: count the rows its mapping view lands in the table
+            (connector_reconciliation accounts for the connector's own tables) #}
+        {%- if shape_of(source_name) == 'contract' %}
+            {%- set raw_relation = source(source_name, table_name) %}
+        {%- else %}
+            {%- set raw_relation = ref('stg_' ~ shape_of(source_name) ~ '__contract_' ~ table_name) %}
+        {%- endif %}
         select
             '{{ source_name }}.{{ table_name }}' as raw_table,
             count(*) as raw_rows
-        from {{ source(source_name, table_name) }}
+        from {{ raw_relation }}
         {% if not loop.last %}union all{% endif %}
     {% endfor %}
 

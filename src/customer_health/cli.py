@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -64,6 +64,34 @@ def main() -> None:
     default=None,
     help="With --world second: write the oracle's churn probability per renewal to this CSV.",
 )
+@click.option(
+    "--crm",
+    type=click.Choice(["contract", "salesforce", "hubspot"]),
+    default="contract",
+    show_default=True,
+    help="Land the CRM tables as this connector lands them.",
+)
+@click.option(
+    "--support",
+    type=click.Choice(["contract", "zendesk", "hubspot"]),
+    default="contract",
+    show_default=True,
+    help="Land support as this connector does.",
+)
+@click.option(
+    "--billing",
+    type=click.Choice(["contract", "stripe"]),
+    default="contract",
+    show_default=True,
+    help="Land billing as this connector does.",
+)
+@click.option(
+    "--usage",
+    type=click.Choice(["contract", "pendo", "segment"]),
+    default="contract",
+    show_default=True,
+    help="Land product usage as this connector does.",
+)
 @TARGET
 def demo_data(
     accounts: int,
@@ -74,13 +102,34 @@ def demo_data(
     target: str | None,
     world: str = "demo",
     oracle_file: Path | None = None,
+    crm: str = "contract",
+    support: str = "contract",
+    billing: str = "contract",
+    usage: str = "contract",
 ) -> None:
-    """Generate a realistic B2B SaaS book of accounts and load it into the raw schemas."""
+    """Generate a realistic B2B SaaS book of accounts and load it into the raw schemas (or, with
+    --crm/--support/--billing/--usage, into the schemas connectors land: docs/connectors.md)."""
     from customer_health import generator, loader
+    from customer_health.generator import connectors
 
     wh = _warehouse(target)
+    shapes = connectors.Shapes(crm=crm, support=support, billing=billing, usage=usage)
     if world == "second" or oracle_file is not None:
-        _second_world_data(wh, accounts, days, seed, end_date, orgs, world, oracle_file)
+        _second_world_data(wh, accounts, days, seed, end_date, orgs, world, oracle_file, shapes)
+        return
+    if shapes.connectors():
+        end = end_date.date() if end_date is not None else generator.DEFAULT_END_DATE  # type: ignore[attr-defined]
+        click.echo(
+            f"Generating {accounts:,} accounts x {days} days (seed {seed}), landed as "
+            f"{shapes.describe()}, into {wh.describe()}"
+        )
+        started = time.perf_counter()
+        frames = connectors.combine(
+            generator.generate(
+                accounts=accounts, days=days, seed=seed, end_date=end, orgs=orgs, progress=True
+            )
+        )
+        _land(wh, frames, shapes, seed, started)
         return
     end = end_date.date() if end_date is not None else generator.DEFAULT_END_DATE  # type: ignore[attr-defined]
     click.echo(f"Generating {accounts:,} accounts x {days} days (seed {seed}) into {wh.describe()}")
@@ -96,8 +145,32 @@ def demo_data(
 
 def _echo_loaded(wh: Warehouse, counts: dict[str, int], elapsed: float) -> None:
     for name, rows in sorted(counts.items()):
-        click.echo(f"  raw_{name:<28} {rows:>12,} rows")
+        label = f"raw_{name}" if name.partition(".")[0] in CONTRACT_SOURCES else name
+        click.echo(f"  {label:<32} {rows:>12,} rows")
     click.echo(f"Loaded {sum(counts.values()):,} rows in {elapsed:.1f}s into {wh.describe()}")
+
+
+CONTRACT_SOURCES = ("crm", "product", "support", "billing")
+
+
+def _land(wh: Warehouse, frames: dict, shapes: Any, seed: int, started: float) -> None:
+    """Load frames landed in connector shapes, and say how to build them."""
+    from customer_health import loader
+
+    try:
+        counts = loader.land_and_load(wh, frames, shapes, seed=seed)
+    except Exception as exc:  # connection problems are the usual cause
+        _fail(f"could not load the demo data: {exc}", _connection_hint(wh))
+    _echo_loaded(wh, counts, time.perf_counter() - started)
+    exports = " ".join(
+        f"CUSTOMER_HEALTH_{family.upper()}_SHAPE={name}" for family, name in shapes.connectors()
+    )
+    click.echo(
+        f"Connector shapes: {shapes.describe()}. Build with them set, e.g.\n"
+        f"  export {exports}\n  customer-health build\n"
+        "(or set crm_shape, support_shape, billing_shape, usage_shape in dbt_project.yml vars; "
+        "docs/connectors.md)"
+    )
 
 
 def _second_world_data(
@@ -109,6 +182,7 @@ def _second_world_data(
     orgs: int,
     world: str,
     oracle_file: Path | None,
+    shapes: Any = None,
 ) -> None:
     """`demo-data --world second`: generate the second world, load it, write its oracle."""
     from customer_health import loader, second_world
@@ -125,11 +199,14 @@ def _second_world_data(
     )
     started = time.perf_counter()
     frames, oracle = second_world.generate(accounts, months, seed, end)
-    try:
-        counts = loader.load_frames(wh, frames)
-    except Exception as exc:  # connection problems are the usual cause
-        _fail(f"could not load the second world: {exc}", _connection_hint(wh))
-    _echo_loaded(wh, counts, time.perf_counter() - started)
+    if shapes is not None and shapes.connectors():
+        _land(wh, frames, shapes, seed, started)
+    else:
+        try:
+            counts = loader.load_frames(wh, frames)
+        except Exception as exc:  # connection problems are the usual cause
+            _fail(f"could not load the second world: {exc}", _connection_hint(wh))
+        _echo_loaded(wh, counts, time.perf_counter() - started)
     if oracle_file is not None:
         oracle_file.parent.mkdir(parents=True, exist_ok=True)
         oracle.to_csv(oracle_file, index=False)

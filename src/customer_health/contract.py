@@ -142,6 +142,15 @@ TABLES: tuple[Table, ...] = (
                 "2026-03-01",
                 required=False,
             ),
+            C(
+                "website",
+                "text",
+                "The company's website or email domain. Connectors' billing, support and product "
+                "records are matched to the account by it when they carry no CRM id (see "
+                "docs/connectors.md).",
+                "https://www.northwind.example",
+                required=False,
+            ),
         ),
     ),
     Table(

@@ -297,3 +297,99 @@ def generate_and_load(
         orgs=orgs,
     )
     return load_chunks(warehouse, chunks, replace=True)
+
+
+# ------------------------------------------------------------------ connector tables
+
+_CONNECTOR_TYPES = {
+    "duckdb": {
+        "text": "varchar",
+        "bigint": "bigint",
+        "double": "double",
+        "boolean": "boolean",
+        "date": "date",
+        "timestamp": "timestamp",
+        "timestamptz": "timestamptz",
+    },
+    "postgres": {
+        "text": "text",
+        "bigint": "bigint",
+        "double": "double precision",
+        "boolean": "boolean",
+        "date": "date",
+        "timestamp": "timestamp",
+        "timestamptz": "timestamptz",
+    },
+}
+
+
+def _column_kind(s: pd.Series) -> str:
+    """The warehouse type a connector column is landed as, from its pandas dtype."""
+    if isinstance(s.dtype, pd.DatetimeTZDtype):
+        return "timestamptz"
+    if pd.api.types.is_datetime64_dtype(s.dtype):
+        return "timestamp"
+    if pd.api.types.is_bool_dtype(s.dtype):
+        return "boolean"
+    if pd.api.types.is_integer_dtype(s.dtype):
+        return "bigint"
+    if pd.api.types.is_float_dtype(s.dtype):
+        return "double"
+    values = s.dropna()
+    if not values.empty:
+        if all(isinstance(v, dt.date) and not isinstance(v, dt.datetime) for v in values):
+            return "date"
+        if all(isinstance(v, bool | np.bool_) for v in values):
+            return "boolean"
+    return "text"
+
+
+def load_tables(
+    warehouse: Warehouse, tables: Mapping[str, pd.DataFrame], replace: bool = True
+) -> dict[str, int]:
+    """Load connector tables keyed ``"schema.table"`` as connectors land them: each table is
+    created from its frame's dtypes (naive datetimes are ``timestamp``, as connectors land UTC
+    times; tz-aware ones ``timestamptz``; date objects ``date``; anything else ``text``). With
+    ``replace`` (the default) each schema is dropped first. Returns rows loaded per table."""
+    types = _CONNECTOR_TYPES[warehouse.engine]
+    counts: dict[str, int] = {}
+    with warehouse.connect() as con:
+        cur = con.cursor()
+        for schema in sorted({k.partition(".")[0] for k in tables}):
+            if replace:
+                cur.execute(f"drop schema if exists {schema} cascade")
+            cur.execute(f"create schema if not exists {schema}")
+        for key, frame in tables.items():
+            schema, _, name = key.partition(".")
+            frame = frame.reset_index(drop=True)
+            kinds = {c: _column_kind(frame[c]) for c in frame.columns}
+            columns = ", ".join(f'"{c}" {types[k]}' for c, k in kinds.items())
+            cur.execute(f'drop table if exists {schema}."{name}"')
+            cur.execute(f'create table {schema}."{name}" ({columns})')
+            out = frame.copy()
+            for c, k in kinds.items():
+                if k == "text":
+                    out[c] = _as_text(out[c])
+                elif k == "boolean":
+                    out[c] = out[c].astype("boolean")
+            warehouse.copy_dataframe(con, schema, f'"{name}"', out)
+            counts[key] = len(frame)
+    return counts
+
+
+def land_and_load(
+    warehouse: Warehouse,
+    frames: Mapping[str, pd.DataFrame],
+    shapes: Any,
+    seed: int = 0,
+) -> dict[str, int]:
+    """Land contract ``frames`` (one per ``"source.table"``) in connector ``shapes``
+    (:class:`customer_health.generator.connectors.Shapes`) and load them: the families left in
+    the contract into the raw schemas, the others as their connectors land them (one schema per
+    connector). Returns rows loaded per table."""
+    from customer_health.generator import connectors
+
+    landing = connectors.land(frames, shapes, seed=seed)
+    counts = load_frames(warehouse, landing.contract)
+    counts.update(load_tables(warehouse, landing.connector))
+    return counts

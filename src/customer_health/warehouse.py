@@ -116,7 +116,7 @@ class Warehouse:
         """Append a dataframe to an existing table: DuckDB's native scan, or Postgres COPY."""
         if frame.empty:
             return
-        cols = ", ".join(frame.columns)
+        cols = ", ".join(f'"{c}"' for c in frame.columns)
         if self.engine == "duckdb":
             con.register("_incoming", frame)
             con.execute(f"insert into {schema}.{table} ({cols}) select {cols} from _incoming")

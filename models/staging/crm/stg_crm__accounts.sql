@@ -12,6 +12,7 @@ renamed as (
         industry,
         region,
         owner_csm,
+        website,
         account_status,
         created_date,
         churn_date,
@@ -37,6 +38,7 @@ final as (
         industry,
         region,
         owner_csm,
+        website,
         account_status,
         -- dates
         created_date,

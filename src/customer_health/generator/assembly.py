@@ -246,6 +246,8 @@ def _assemble(p: Params, blocks: list[Block]) -> dict[str, pd.DataFrame]:
                 data[name] = _id_series(_ID_COLUMNS[(key, name)], cols[name])
             elif name == "parent_account_id":
                 data[name] = _id_series("account", cols[name])
+            elif key == "crm.accounts" and name == "website":
+                data[name] = _websites(cols["account_name"], accounts)
             elif key == "product.events" and name == "feature_key":
                 data[name] = pd.Series(feature_keys[cols[name]], dtype=object, copy=False)
             else:
@@ -253,6 +255,19 @@ def _assemble(p: Params, blocks: list[Block]) -> dict[str, pd.DataFrame]:
                 data[name] = _to_series(col.type, cols[name], col.required, tz)
         out[key] = _frame(data)
     return out
+
+
+def _websites(names: np.ndarray, accounts: np.ndarray) -> pd.Series:
+    """A website per account row: its name as a slug plus its number (unique, so that the
+    connector landings of docs/connectors.md can match billing, support and product records to
+    the account by domain)."""
+    slugs = {
+        a: "-".join("".join(ch if ch.isalnum() else " " for ch in str(n).lower()).split())
+        for a, n in zip(accounts.tolist(), names.tolist(), strict=True)
+    }
+    return pd.Series(
+        [f"https://www.{slugs[a]}-{a}.example" for a in accounts.tolist()], dtype=object
+    )
 
 
 def _truth_frames(p: Params, blocks: list[Block]) -> dict[str, pd.DataFrame]:

@@ -1,7 +1,12 @@
 -- Every raw row of billing.disputes, one per key, typed, with the reason it is quarantined (null
 -- when it is staged). stg_billing__disputes keeps the rows without a reason; `quarantine` lists
 -- the others with their reason and detail.
-{%- set source_relation = source('billing', 'disputes') %}
+{%- if shape_of('billing') == 'contract' %}
+    {%- set source_relation = source('billing', 'disputes') %}
+{%- else %}
+    {#- a connector shape: its mapping view lands the connector's rows in this table's columns #}
+    {%- set source_relation = ref('stg_' ~ shape_of('billing') ~ '__contract_disputes') %}
+{%- endif %}
 {%- set raw_columns = contract_columns(source_relation, 'billing', 'disputes') %}
 {%- set text_columns = text_columns_of(source_relation) %}
 
@@ -27,6 +32,9 @@ renamed as (
 
     select
         record_key,
+        -- set by a connector's mapping view when a row cannot be mapped (else null)
+        _mapping_issue as mapping_issue,
+        _mapping_detail as mapping_detail,
         -- ids
         cast(dispute_id as {{ dbt.type_string() }}) as dispute_id,
         cast(invoice_id as {{ dbt.type_string() }}) as invoice_id,
@@ -53,6 +61,7 @@ renamed as (
 ),
 
 {%- set checks = key_checks('dispute_id')
+    + mapping_checks()
     + unparseable_checks()
     + account_checks()
     + required_checks(['invoice_id', 'dispute_type', 'status', ('amount_local', 'amount'), 'opened_at'])

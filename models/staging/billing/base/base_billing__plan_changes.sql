@@ -1,7 +1,12 @@
 -- Every raw row of billing.plan_changes, one per key, typed, with the reason it is quarantined
 -- (null when it is staged). stg_billing__plan_changes keeps the rows without a reason;
 -- `quarantine` lists the others with their reason and detail.
-{%- set source_relation = source('billing', 'plan_changes') %}
+{%- if shape_of('billing') == 'contract' %}
+    {%- set source_relation = source('billing', 'plan_changes') %}
+{%- else %}
+    {#- a connector shape: its mapping view lands the connector's rows in this table's columns #}
+    {%- set source_relation = ref('stg_' ~ shape_of('billing') ~ '__contract_plan_changes') %}
+{%- endif %}
 {%- set raw_columns = contract_columns(source_relation, 'billing', 'plan_changes') %}
 {%- set text_columns = text_columns_of(source_relation) %}
 
@@ -27,6 +32,9 @@ renamed as (
 
     select
         record_key,
+        -- set by a connector's mapping view when a row cannot be mapped (else null)
+        _mapping_issue as mapping_issue,
+        _mapping_detail as mapping_detail,
         -- ids
         cast(change_id as {{ dbt.type_string() }}) as change_id,
         cast(subscription_id as {{ dbt.type_string() }}) as subscription_id,
@@ -58,6 +66,7 @@ renamed as (
 ),
 
 {%- set checks = key_checks('change_id')
+    + mapping_checks()
     + unparseable_checks()
     + account_checks()
     + required_checks([

@@ -1,7 +1,12 @@
 -- Every raw row of billing.subscriptions, one per key, typed, with the reason it is quarantined
 -- (null when it is staged). stg_billing__subscriptions keeps the rows without a reason;
 -- `quarantine` lists the others with their reason and detail.
-{%- set source_relation = source('billing', 'subscriptions') %}
+{%- if shape_of('billing') == 'contract' %}
+    {%- set source_relation = source('billing', 'subscriptions') %}
+{%- else %}
+    {#- a connector shape: its mapping view lands the connector's rows in this table's columns #}
+    {%- set source_relation = ref('stg_' ~ shape_of('billing') ~ '__contract_subscriptions') %}
+{%- endif %}
 {%- set raw_columns = contract_columns(source_relation, 'billing', 'subscriptions') %}
 {%- set text_columns = text_columns_of(source_relation) %}
 
@@ -39,6 +44,9 @@ renamed as (
 
     select
         record_key,
+        -- set by a connector's mapping view when a row cannot be mapped (else null)
+        _mapping_issue as mapping_issue,
+        _mapping_detail as mapping_detail,
         -- ids
         cast(subscription_id as {{ dbt.type_string() }}) as subscription_id,
         cast(account_id as {{ dbt.type_string() }}) as account_id,
@@ -74,6 +82,7 @@ renamed as (
 ),
 
 {%- set checks = key_checks('subscription_id')
+    + mapping_checks()
     + unparseable_checks()
     + account_checks()
     + required_checks(['plan', ('status_cleaned', 'status'), 'seats', ('mrr_local', 'mrr_amount'), 'started_at'])

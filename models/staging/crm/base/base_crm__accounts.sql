@@ -1,7 +1,12 @@
 -- Every raw row of crm.accounts, one per key, typed, with the reason it is quarantined (null when
 -- it is staged). stg_crm__accounts keeps the rows without a reason; `quarantine` lists the others
 -- with their reason and detail.
-{%- set source_relation = source('crm', 'accounts') %}
+{%- if shape_of('crm') == 'contract' %}
+    {%- set source_relation = source('crm', 'accounts') %}
+{%- else %}
+    {#- a connector shape: its mapping view lands the connector's rows in this table's columns #}
+    {%- set source_relation = ref('stg_' ~ shape_of('crm') ~ '__contract_accounts') %}
+{%- endif %}
 {%- set raw_columns = contract_columns(source_relation, 'crm', 'accounts') %}
 {%- set text_columns = text_columns_of(source_relation) %}
 
@@ -39,6 +44,9 @@ renamed as (
 
     select
         record_key,
+        -- set by a connector's mapping view when a row cannot be mapped (else null)
+        _mapping_issue as mapping_issue,
+        _mapping_detail as mapping_detail,
         -- ids
         cast(account_id as {{ dbt.type_string() }}) as account_id,
         cast(parent_account_id as {{ dbt.type_string() }}) as parent_account_id,
@@ -50,6 +58,8 @@ renamed as (
         {{ normalize_enum(mask_pii('industry')) }} as industry,
         {{ normalize_enum(mask_pii('region')) }} as region,
         trim({{ mask_pii('owner_csm') }}) as owner_csm,
+        -- the website is a company's address, not a person's: kept as the identity map's key
+        nullif(trim(cast(website as {{ dbt.type_string() }})), '') as website,
         {{ normalize_enum('account_status') }} as account_status_cleaned,
         -- dates
         {{ parse_value('created_date', 'date', text_columns) }} as created_date,
@@ -92,6 +102,7 @@ normalised as (
 ),
 
 {%- set checks = key_checks('account_id')
+    + mapping_checks()
     + unparseable_checks()
     + required_checks(['account_name', 'segment', 'created_date'])
     + timestamp_checks('created_date', after_load=false) %}

@@ -1,7 +1,12 @@
 -- Every raw row of crm.activities, one per key, typed, with the reason it is quarantined (null
 -- when it is staged). stg_crm__activities keeps the rows without a reason; `quarantine` lists the
 -- others with their reason and detail.
-{%- set source_relation = source('crm', 'activities') %}
+{%- if shape_of('crm') == 'contract' %}
+    {%- set source_relation = source('crm', 'activities') %}
+{%- else %}
+    {#- a connector shape: its mapping view lands the connector's rows in this table's columns #}
+    {%- set source_relation = ref('stg_' ~ shape_of('crm') ~ '__contract_activities') %}
+{%- endif %}
 {%- set raw_columns = contract_columns(source_relation, 'crm', 'activities') %}
 {%- set text_columns = text_columns_of(source_relation) %}
 
@@ -27,6 +32,9 @@ renamed as (
 
     select
         record_key,
+        -- set by a connector's mapping view when a row cannot be mapped (else null)
+        _mapping_issue as mapping_issue,
+        _mapping_detail as mapping_detail,
         -- ids
         cast(activity_id as {{ dbt.type_string() }}) as activity_id,
         cast(account_id as {{ dbt.type_string() }}) as account_id,
@@ -50,6 +58,7 @@ renamed as (
 ),
 
 {%- set checks = key_checks('activity_id')
+    + mapping_checks()
     + unparseable_checks()
     + account_checks()
     + required_checks(['activity_type', 'outcome', 'occurred_at'])

@@ -1,7 +1,12 @@
 -- Every raw row of crm.contacts, one per key, typed, with the reason it is quarantined (null when
 -- it is staged). stg_crm__contacts keeps the rows without a reason; `quarantine` lists the others
 -- with their reason and detail.
-{%- set source_relation = source('crm', 'contacts') %}
+{%- if shape_of('crm') == 'contract' %}
+    {%- set source_relation = source('crm', 'contacts') %}
+{%- else %}
+    {#- a connector shape: its mapping view lands the connector's rows in this table's columns #}
+    {%- set source_relation = ref('stg_' ~ shape_of('crm') ~ '__contract_contacts') %}
+{%- endif %}
 {%- set raw_columns = contract_columns(source_relation, 'crm', 'contacts') %}
 {%- set text_columns = text_columns_of(source_relation) %}
 {#- PII: email and phone are normalised and hashed here (salted with var('pii_salt')); no
@@ -31,6 +36,9 @@ renamed as (
 
     select
         record_key,
+        -- set by a connector's mapping view when a row cannot be mapped (else null)
+        _mapping_issue as mapping_issue,
+        _mapping_detail as mapping_detail,
         -- ids
         cast(contact_id as {{ dbt.type_string() }}) as contact_id,
         cast(account_id as {{ dbt.type_string() }}) as account_id,
@@ -61,6 +69,7 @@ renamed as (
 ),
 
 {%- set checks = key_checks('contact_id')
+    + mapping_checks()
     + unparseable_checks()
     + account_checks()
     + required_checks(['role', ('active_from_date', 'active_from')])

@@ -1,7 +1,12 @@
 -- Every raw row of product.features, one per key, typed, with the reason it is quarantined (null
 -- when it is staged). stg_product__features keeps the rows without a reason; `quarantine` lists
 -- the others with their reason and detail.
-{%- set source_relation = source('product', 'features') %}
+{%- if shape_of('product') == 'contract' %}
+    {%- set source_relation = source('product', 'features') %}
+{%- else %}
+    {#- a connector shape: its mapping view lands the connector's rows in this table's columns #}
+    {%- set source_relation = ref('stg_' ~ shape_of('product') ~ '__contract_features') %}
+{%- endif %}
 {%- set raw_columns = contract_columns(source_relation, 'product', 'features') %}
 {%- set text_columns = text_columns_of(source_relation) %}
 
@@ -27,6 +32,9 @@ renamed as (
 
     select
         record_key,
+        -- set by a connector's mapping view when a row cannot be mapped (else null)
+        _mapping_issue as mapping_issue,
+        _mapping_detail as mapping_detail,
         -- ids
         cast(feature_key as {{ dbt.type_string() }}) as feature_key,
         cast(org_id as {{ dbt.type_string() }}) as org_id,
@@ -48,6 +56,7 @@ renamed as (
 ),
 
 {%- set checks = key_checks('feature_key')
+    + mapping_checks()
     + unparseable_checks()
     + required_checks(['feature_name']) %}
 

@@ -1,7 +1,12 @@
 -- Every raw row of product.seats, one per key, typed, with the reason it is quarantined (null when
 -- it is staged). stg_product__seats keeps the rows without a reason; `quarantine` lists the others
 -- with their reason and detail.
-{%- set source_relation = source('product', 'seats') %}
+{%- if shape_of('product') == 'contract' %}
+    {%- set source_relation = source('product', 'seats') %}
+{%- else %}
+    {#- a connector shape: its mapping view lands the connector's rows in this table's columns #}
+    {%- set source_relation = ref('stg_' ~ shape_of('product') ~ '__contract_seats') %}
+{%- endif %}
 {%- set raw_columns = contract_columns(source_relation, 'product', 'seats') %}
 {%- set text_columns = text_columns_of(source_relation) %}
 
@@ -27,6 +32,9 @@ renamed as (
 
     select
         record_key,
+        -- set by a connector's mapping view when a row cannot be mapped (else null)
+        _mapping_issue as mapping_issue,
+        _mapping_detail as mapping_detail,
         -- ids
         cast(account_id as {{ dbt.type_string() }}) as account_id,
         cast(org_id as {{ dbt.type_string() }}) as org_id,
@@ -51,6 +59,7 @@ renamed as (
 
 {%- set checks = key_checks('account_id
     + effective_date')
+    + mapping_checks()
     + unparseable_checks()
     + account_checks()
     + required_checks(['licensed_seats'])
