@@ -230,7 +230,7 @@ def build(
     """Run `dbt build` (seeds, models, snapshots, tests) on the warehouse."""
     import datetime as dt
 
-    from customer_health import orchestrate
+    from customer_health import identity, orchestrate
 
     wh = _warehouse(target)
     try:
@@ -251,6 +251,9 @@ def build(
     click.echo(
         orchestrate.before_account_created_line(orchestrate.before_account_created_counts(wh))
     )
+    counts = identity.identity_counts(wh)
+    if counts is not None:
+        click.echo(identity.identity_line(counts))
 
 
 @main.command("top")

@@ -26,7 +26,8 @@ from typing import Any
 import click
 
 from customer_health import dbt as dbt_runner
-from customer_health import quality
+from customer_health import identity, quality
+from customer_health import shapes as shapes_mod
 from customer_health.warehouse import ENGINES, Warehouse
 
 EXIT_OK = 0
@@ -229,7 +230,9 @@ def run_pipeline(
         with quality.open_project(wh, gx_root(summary_path), docs_dir) as project:
             # ---------------------------------------------------------------- 1. gate
             steps.start("source_gate", "Source gate: validating the raw sources (GX)")
-            gate = quality.validate_sources(wh, project, as_of_date)
+            gate = quality.validate_sources(
+                wh, project, as_of_date, shapes=shapes_mod.current(dbt_vars)
+            )
             summary["as_of_date"] = gate.as_of_date.isoformat() if gate.as_of_date else None
             suites.extend(s.to_dict() for s in gate.suites)
             notes.extend(n["message"] for n in gate.notes)
@@ -278,6 +281,9 @@ def run_pipeline(
             summary["before_account_created"] = before_account_created_counts(wh)
             steps.finish("passed", quarantine_line(summary["quarantine"]))
             echo(f"      {before_account_created_line(summary['before_account_created'])}")
+            summary["identity"] = identity.identity_counts(wh)
+            if summary["identity"] is not None:
+                echo(f"      {identity.identity_line(summary['identity'])}")
             summary["lifecycle"] = lifecycle_counts(wh)
             echo(f"      {lifecycle_line(summary['lifecycle'])}")
 

@@ -815,21 +815,47 @@ def source_expectations(
 
 
 def validate_sources(
-    wh: Warehouse, project: GxProject, as_of_date: date | None = None
+    wh: Warehouse,
+    project: GxProject,
+    as_of_date: date | None = None,
+    shapes: Any = None,
 ) -> PhaseResult:
-    """The pre-build gate: one suite per raw table, plus the cross-table suites."""
+    """The pre-build gate: one suite per raw table, plus the cross-table suites. A family
+    landed in a connector shape (``shapes``, see :mod:`customer_health.shapes`) is checked
+    by :func:`_connector_suite` instead: its rows are checked by the same base models in dbt,
+    after its mapping views have put them in the contract's columns."""
     import great_expectations as gx
 
+    from customer_health import shapes as shapes_mod
+
     E = gx.expectations
+    shapes = shapes or shapes_mod.current()
     schemas = raw_schemas()
-    columns = _existing_columns(wh, schemas)
+    contract_sources = {
+        s for s in contract.SOURCES if getattr(shapes, shapes_mod.family_of(s)) == "contract"
+    }
+    columns = {
+        rel: cols
+        for rel, cols in _existing_columns(wh, schemas).items()
+        if any(
+            rel == f"{schemas[s]}.{t.name}"
+            for s in contract_sources
+            for t in contract.TABLES
+            if t.source == s
+        )
+    }
     text_columns = _existing_columns(wh, schemas, text_only=True)
     as_of = as_of_date or default_as_of_date(wh, schemas)
     suites: list[SuiteResult] = []
 
     # 1. one suite per raw table
     row_counts: dict[str, int] = {}
+    for _family, connector in shapes.connectors():
+        if not any(f"connector.{connector}" == s.suite for s in suites):
+            suites.append(_connector_suite(wh, project, connector))
     for t in contract.TABLES:
+        if t.source not in contract_sources:
+            continue
         rel = _relation(t, schemas)
         name = f"source.{table_id(t)}"
         if rel not in columns:
@@ -945,6 +971,64 @@ def validate_sources(
     # 4. freshness
     suites.append(_freshness_suite(wh, project, schemas, columns, as_of))
     return PhaseResult(SOURCE, suites, as_of)
+
+
+def _connector_suite(wh: Warehouse, project: GxProject, connector: str) -> SuiteResult:
+    """A connector's tables (those its adapter's sources yml declares): the suite fails when
+    none of them exists in its schema (the `<connector>_schema` var is wrong, or nothing was
+    synced yet); a missing table is a note, since connectors sync only the objects enabled.
+    Their rows are checked by dbt: the base models' checks and the two reconciliations."""
+    import great_expectations as gx
+
+    from customer_health import shapes as shapes_mod
+
+    schema = shapes_mod.connector_schema(connector)
+    declared = shapes_mod.connector_tables(connector)
+    names = ", ".join(f"'{t}'" for t in declared) or "''"
+    present = set(
+        wh.query_df(
+            "select table_name from information_schema.tables "
+            f"where table_schema = '{schema}' and table_name in ({names})"
+        )["table_name"].astype(str)
+    )
+    name = f"connector.{connector}"
+    if not present:
+        return project.missing(
+            name,
+            SOURCE,
+            f"{schema}.*",
+            f"none of the {connector} tables ({', '.join(declared)}) is in schema {schema}: set "
+            f"the {connector}_schema var to where your connector lands them (docs/connectors.md)",
+        )
+    counts = pd.DataFrame(
+        {
+            "table_name": sorted(present),
+            "rows": [
+                int(wh.query_df(f'select count(*) as n from {schema}."{t}"').iloc[0, 0])
+                for t in sorted(present)
+            ],
+        }
+    )
+    result = project.validate(
+        name,
+        SOURCE,
+        [gx.expectations.ExpectTableRowCountToBeBetween(min_value=1)],
+        relation=f"{schema}.*",
+        frame=counts,
+        batch=f"dataframe: row counts of the {len(present)} {connector} tables present",
+    )
+    missing = [t for t in declared if t not in present]
+    if missing:
+        result.notes = [
+            {
+                "table": f"{schema}.*",
+                "column": None,
+                "severity": "info",
+                "message": f"{connector}: table(s) {', '.join(missing)} not in schema {schema}: "
+                "the signals they carry are missing (docs/connectors.md)",
+            }
+        ]
+    return result
 
 
 def factors_reading(tid: str) -> dict[str, list[str]]:
