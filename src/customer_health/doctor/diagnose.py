@@ -10,7 +10,8 @@ from typing import Any
 
 import pandas as pd
 
-from customer_health import contract, quality
+from customer_health import contract, quality, shapes
+from customer_health.doctor import connectors as connectors_mod
 from customer_health.doctor import coverage, lifecycle, tables
 from customer_health.warehouse import Warehouse
 
@@ -95,6 +96,9 @@ class Findings:
     factors: list[coverage.FactorCoverage] = field(default_factory=list)
     families: dict[str, dict[str, Any]] = field(default_factory=dict)
     error: str | None = None
+    shapes: dict[str, str] = field(default_factory=dict)
+    connectors: list[connectors_mod.ConnectorReport] = field(default_factory=list)
+    identity: dict[str, Any] | None = None
 
     @property
     def blocking(self) -> list[Problem]:
@@ -116,6 +120,9 @@ class Findings:
             "as_of_date": self.as_of_date.isoformat() if self.as_of_date else None,
             "as_of_date_source": self.as_of_date_source,
             "problems": [p.to_dict() for p in self.problems],
+            "shapes": self.shapes,
+            "connectors": [c.to_dict() for c in self.connectors],
+            "identity": self.identity,
             "tables": [t.to_dict() for t in self.tables],
             "lifecycle": self.life.summary() if self.life else None,
             "coverage": {
@@ -400,14 +407,43 @@ def diagnose(
         findings.error = f"cannot connect to {wh.describe()}: {exc}"
         return findings
     schemas = quality.raw_schemas(project)
-    findings.tables = tables.inspect_tables(wh, schemas, progress=lambda: step("tables"))
-    by_name = {t.table: t for t in findings.tables}
+    current = shapes.current(project=project)
+    findings.shapes = current.dbt_vars()
+    contract_sources = {
+        s for s in contract.SOURCES if getattr(current, shapes.family_of(s)) == "contract"
+    }
+    all_tables = tables.inspect_tables(wh, schemas, progress=lambda: step("tables"))
+    # a family landed in a connector shape has no contract tables to check: its connector's
+    # tables are reported instead, and its rows checked by the build's base models
+    findings.tables = [t for t in all_tables if t.table.partition(".")[0] in contract_sources]
+    by_name = {t.table: t for t in all_tables}
     problems = _table_problems(findings.tables, wh.engine)
+    findings.connectors = connectors_mod.inspect(wh, current)
+    findings.identity = connectors_mod.identity_counts(wh)
+    problems += connectors_mod.problems(
+        findings.connectors,
+        current,
+        findings.identity,
+        Problem,
+        (BLOCKING, WARNING, INFO),
+    )
     accounts = by_name["crm.accounts"]
     if findings.as_of_date is None:
         findings.as_of_date = latest_activity_date(wh, by_name)
+    if "crm" not in contract_sources:
+        problems.append(
+            Problem(
+                INFO,
+                "lifecycle_after_build",
+                f"the CRM is landed as {current.crm}: live accounts and factor coverage are "
+                "read from the contract tables, so doctor cannot count them before a build",
+                "build (`customer-health run`), then read mart_account_health and "
+                "quarantine.connector_reconciliation",
+            )
+        )
     can_read = (
-        accounts.found
+        "crm" in contract_sources
+        and accounts.found
         and accounts.rows > 0
         and accounts.has("account_id")
         and findings.as_of_date is not None
@@ -427,8 +463,10 @@ def diagnose(
         step("coverage")
         if live:
             problems += _coverage_problems(findings.families, findings.factors)
-    elif findings.as_of_date is None and not any(
-        p.code == "required_table_empty" for p in problems
+    elif (
+        "crm" in contract_sources
+        and findings.as_of_date is None
+        and not any(p.code == "required_table_empty" for p in problems)
     ):
         problems.append(
             Problem(

@@ -104,6 +104,46 @@ def _coverage(console: Console, findings: Findings) -> None:
     console.print(table)
 
 
+def _connectors(console: Console, findings: Findings) -> None:
+    """The connector schemas found or chosen, and the identity map's match rates."""
+    if not findings.connectors and findings.identity is None:
+        return
+    table = Table(title="Connector shapes", title_justify="left")
+    for col in ("connector", "schema", "read for", "tables present (rows)", "absent"):
+        table.add_column(col)
+    for c in findings.connectors:
+        present = ", ".join(f"{t} ({n:,})" for t, n in c.tables.items()) or "none"
+        table.add_row(
+            c.connector,
+            c.schema,
+            ", ".join(c.chosen_for) or "[yellow]not chosen[/]",
+            present,
+            ", ".join(c.missing) or "-",
+        )
+    console.print(table)
+    if findings.identity is not None:
+        ids = Table(title="Identity map (from the last build)", title_justify="left")
+        for col in ("system", "records", "matched", "by method", "ambiguous", "unmatched"):
+            ids.add_column(col)
+        for system, e in sorted(findings.identity["systems"].items()):
+            rate = f"{e['match_rate']:.0%}" if e["match_rate"] is not None else "n/a"
+            methods = ", ".join(f"{k} {v:,}" for k, v in sorted(e["by_method"].items()))
+            ids.add_row(
+                system,
+                f"{e['records']:,}",
+                f"{e['matched']:,} ({rate})",
+                methods or "-",
+                str(e["ambiguous"]),
+                str(e["unmatched"]),
+            )
+        console.print(ids)
+    elif any(c.chosen_for for c in findings.connectors):
+        console.print(
+            "Identity map: not built yet; its match rates show here after a build.",
+            highlight=False,
+        )
+
+
 def print_findings(findings: Findings, console: Console | None = None) -> None:
     console = console or Console(width=120)
     console.print(
@@ -115,6 +155,7 @@ def print_findings(findings: Findings, console: Console | None = None) -> None:
         console.print(f"[bold red]error:[/] {findings.error}", highlight=False)
         return
     _fix_first(console, findings)
+    _connectors(console, findings)
     _tables(console, findings)
     _lifecycle(console, findings)
     _coverage(console, findings)
