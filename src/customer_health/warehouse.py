@@ -19,6 +19,19 @@ import pandas as pd
 ENGINES = ("duckdb", "postgres")
 
 
+def duckdb_settings(path: Path) -> dict[str, Any]:
+    """The DuckDB settings of profiles.example.yml, from the same environment variables: a
+    memory limit (4GB unless CUSTOMER_HEALTH_DUCKDB_MEMORY_LIMIT says otherwise), threads, and
+    the directory it spills to beyond the limit."""
+    env = os.environ.get
+    return {
+        "memory_limit": env("CUSTOMER_HEALTH_DUCKDB_MEMORY_LIMIT", "4GB"),
+        "threads": int(env("CUSTOMER_HEALTH_DUCKDB_THREADS", "2")),
+        "temp_directory": env("CUSTOMER_HEALTH_DUCKDB_TEMP_DIR", f"{path}.tmp"),
+        "preserve_insertion_order": False,
+    }
+
+
 @dataclass(frozen=True)
 class Warehouse:
     engine: str
@@ -73,7 +86,14 @@ class Warehouse:
 
             assert self.duckdb_path is not None
             self.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
-            con = duckdb.connect(str(self.duckdb_path))
+            try:
+                con = duckdb.connect(
+                    str(self.duckdb_path), config=duckdb_settings(self.duckdb_path)
+                )
+            except duckdb.ConnectionException:
+                # the file is already open in this process (dbt-duckdb runs in-process, with
+                # the profile's settings): share that instance and its settings
+                con = duckdb.connect(str(self.duckdb_path))
             try:
                 yield con
             finally:
