@@ -32,10 +32,14 @@ from_factors as (
         account_id,
         score_date,
         max(case
-            when factor_name = 'finance_payment_failures_90d' and raw_value >= 2 then 1 else 0
+            when factor_name = 'finance_payment_failures_90d'
+                and raw_value >= {{ var('rule_payment_failures_min', 2) }}
+                then 1 else 0
         end) as has_repeated_payment_failure,
         max(case
-            when factor_name = 'finance_downgrades_90d' and raw_value >= 1 then 1 else 0
+            when factor_name = 'finance_downgrades_90d'
+                and raw_value >= {{ var('rule_downgrades_min', 1) }}
+                then 1 else 0
         end) as has_downgrade_request
     from factor_scores
     group by 1, 2
@@ -56,7 +60,7 @@ champions as (
             when
                 contacts.active_to_date < account_dates.score_date
                 and contacts.active_to_date
-                >= {{ dbt.dateadd('day', -90, 'account_dates.score_date') }}
+                >= {{ dbt.dateadd('day', -var('rule_champion_left_days', 90), 'account_dates.score_date') }}
                 then 1
             else 0
         end) as champion_left_90d
@@ -72,13 +76,13 @@ aging_tickets as (
     select
         account_dates.account_id,
         account_dates.score_date,
-        count(*) as urgent_tickets_open_over_7d
+        count(*) as urgent_tickets_open_over_7d  -- over rule_urgent_ticket_age_days (7 by default)
     from account_dates
     inner join tickets
         on
             account_dates.account_id = tickets.account_id
             and cast(tickets.created_at as date)
-            <= {{ dbt.dateadd('day', -7, 'account_dates.score_date') }}
+            <= {{ dbt.dateadd('day', -var('rule_urgent_ticket_age_days', 7), 'account_dates.score_date') }}
             and (
                 tickets.solved_at is null
                 or cast(tickets.solved_at as date) > account_dates.score_date
