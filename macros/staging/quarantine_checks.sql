@@ -195,8 +195,9 @@
     ]) }}
 {%- endmacro %}
 
-{#- The accounts and currencies the checks compare against, as CTEs. -#}
-{% macro known_accounts_cte() -%}
+{#- The accounts and currencies the checks compare against, as CTEs over the relations the
+    base model passes in (its own ref()s: stg_crm__accounts, fx_rates). -#}
+{% macro known_accounts_cte(accounts_relation) -%}
     known_accounts as (
 
         select
@@ -204,16 +205,16 @@
             is_deleted as account_is_deleted,
             loaded_at as account_deleted_at,
             created_date as account_created_date
-        from {{ ref('stg_crm__accounts') }}
+        from {{ accounts_relation }}
 
     )
 {%- endmacro %}
 
-{% macro known_currencies_cte() -%}
+{% macro known_currencies_cte(currencies_relation) -%}
     known_currencies as (
 
         select distinct currency_code as known_currency
-        from {{ ref('fx_rates') }}
+        from {{ currencies_relation }}
 
     )
 {%- endmacro %}
@@ -226,25 +227,28 @@
     ]) }}
 {%- endmacro %}
 
-{#- The end of every base model: join what the checks compare against (the staged accounts,
-    the known currencies, the known parents of `references`: (column, model, field) triples), add
-    quarantine_reason and quarantine_detail from `checks`, and select every row. Emits CTEs and the final select, so it follows the model's last CTE and its comma:
+{#- The end of every base model: join what the checks compare against (`accounts`: the staged
+    accounts, `currencies`: the fx_rates seed, `references`: (column, relation, field) triples of
+    known parents; each a relation the base model refs in its own file), add quarantine_reason
+    and quarantine_detail from `checks`, and select every row. Emits CTEs and the final select,
+    so it follows the model's last CTE and its comma:
         renamed as (...),
-        quarantine_checked('renamed', checks, accounts=true, currencies=true) in curly braces -#}
-{% macro quarantine_checked(relation, checks, accounts=false, currencies=false, references=[]) -%}
-    {%- if accounts %}
-    {{ known_accounts_cte() }},
+        quarantine_checked('renamed', checks, accounts=ref('stg_crm__accounts'),
+            currencies=ref('fx_rates')) in curly braces -#}
+{% macro quarantine_checked(relation, checks, accounts=none, currencies=none, references=[]) -%}
+    {%- if accounts is not none %}
+    {{ known_accounts_cte(accounts) }},
     {%- endif %}
-    {%- if currencies %}
+    {%- if currencies is not none %}
 
-    {{ known_currencies_cte() }},
+    {{ known_currencies_cte(currencies) }},
     {%- endif %}
-    {%- for column, model, field in references %}
+    {%- for column, parent, field in references %}
 
     known_{{ column }}s as (
 
         select distinct {{ field }} as known_{{ column }}
-        from {{ ref(model) }}
+        from {{ parent }}
 
     ),
     {%- endfor %}
@@ -253,21 +257,21 @@
 
         select
             {{ relation }}.*
-            {%- if accounts %},
+            {%- if accounts is not none %},
             known_accounts.*
             {%- endif %}
-            {%- if currencies %},
+            {%- if currencies is not none %},
             known_currencies.known_currency
             {%- endif %}
             {%- for column, model, field in references %},
             known_{{ column }}s.known_{{ column }}
             {%- endfor %}
         from {{ relation }}
-        {%- if accounts %}
+        {%- if accounts is not none %}
         left join known_accounts
             on {{ relation }}.account_id = known_accounts.known_account_id
         {%- endif %}
-        {%- if currencies %}
+        {%- if currencies is not none %}
         left join known_currencies
             on {{ relation }}.currency = known_currencies.known_currency
         {%- endif %}

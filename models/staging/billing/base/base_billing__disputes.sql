@@ -72,6 +72,6 @@ renamed as (
     + deleted_account_checks('opened_at') %}
 
 {{ quarantine_checked(
-    'renamed', checks, accounts=true, currencies=true,
-    references=[('invoice_id', 'stg_billing__invoices', 'invoice_id')]
+    'renamed', checks, accounts=ref('stg_crm__accounts'), currencies=ref('fx_rates'),
+    references=[('invoice_id', ref('stg_billing__invoices'), 'invoice_id')]
 ) }}

@@ -81,6 +81,6 @@ renamed as (
     + deleted_account_checks('changed_at') %}
 
 {{ quarantine_checked(
-    'renamed', checks, accounts=true, currencies=true,
-    references=[('subscription_id', 'stg_billing__subscriptions', 'subscription_id')]
+    'renamed', checks, accounts=ref('stg_crm__accounts'), currencies=ref('fx_rates'),
+    references=[('subscription_id', ref('stg_billing__subscriptions'), 'subscription_id')]
 ) }}

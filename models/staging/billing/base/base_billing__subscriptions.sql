@@ -90,4 +90,4 @@ renamed as (
     + amount_checks('mrr_local', 'mrr_amount')
     + currency_checks() %}
 
-{{ quarantine_checked('renamed', checks, accounts=true, currencies=true) }}
+{{ quarantine_checked('renamed', checks, accounts=ref('stg_crm__accounts'), currencies=ref('fx_rates')) }}

@@ -75,4 +75,4 @@ renamed as (
     + required_checks(['role', ('active_from_date', 'active_from')])
     + timestamp_checks('active_from_date', after_load=false) %}
 
-{{ quarantine_checked('renamed', checks, accounts=true) }}
+{{ quarantine_checked('renamed', checks, accounts=ref('stg_crm__accounts')) }}

@@ -74,4 +74,4 @@ renamed as (
     + amount_checks('previous_amount_local', 'previous_amount')
     + currency_checks() %}
 
-{{ quarantine_checked('renamed', checks, accounts=true, currencies=true) }}
+{{ quarantine_checked('renamed', checks, accounts=ref('stg_crm__accounts'), currencies=ref('fx_rates')) }}

@@ -76,4 +76,4 @@ renamed as (
     + range_check('sentiment_score_given', 1, 5)
     + deleted_account_checks('recorded_at') %}
 
-{{ quarantine_checked('renamed', checks, accounts=true) }}
+{{ quarantine_checked('renamed', checks, accounts=ref('stg_crm__accounts')) }}

@@ -63,4 +63,4 @@ renamed as (
     + timestamp_checks('occurred_at')
     + deleted_account_checks('occurred_at') %}
 
-{{ quarantine_checked('renamed', checks, accounts=true) }}
+{{ quarantine_checked('renamed', checks, accounts=ref('stg_crm__accounts')) }}

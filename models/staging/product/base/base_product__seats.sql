@@ -66,4 +66,4 @@ renamed as (
     + timestamp_checks('effective_date', after_load=false)
     + seat_checks('licensed_seats') %}
 
-{{ quarantine_checked('renamed', checks, accounts=true) }}
+{{ quarantine_checked('renamed', checks, accounts=ref('stg_crm__accounts')) }}

@@ -81,4 +81,4 @@ renamed as (
     + range_check('csat_score', 1, 5)
     + deleted_account_checks('created_at') %}
 
-{{ quarantine_checked('renamed', checks, accounts=true) }}
+{{ quarantine_checked('renamed', checks, accounts=ref('stg_crm__accounts')) }}
