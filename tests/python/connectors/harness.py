@@ -16,8 +16,7 @@ import pandas as pd
 
 from customer_health import dbt as dbt_runner
 from customer_health import loader
-from customer_health.generator import DEFAULT_END_DATE, generate
-from customer_health.generator import connectors
+from customer_health.generator import DEFAULT_END_DATE, connectors, generate
 from customer_health.warehouse import Warehouse
 
 # Small, but long enough for renewals, trends and every factor's window.
@@ -83,7 +82,10 @@ def differences(
     if len(a) != len(b):
         only_a = sorted(set(a.get("account_id", [])) - set(b.get("account_id", [])))[:5]
         only_b = sorted(set(b.get("account_id", [])) - set(a.get("account_id", [])))[:5]
-        return [f"{relation}: {len(a)} rows vs {len(b)}; only connector {only_a}, only contract {only_b}"]
+        return [
+            f"{relation}: {len(a)} rows vs {len(b)}; "
+            f"only connector {only_a}, only contract {only_b}"
+        ]
     for col in a.columns:
         if col in ignore or col not in b.columns:
             continue
@@ -104,8 +106,8 @@ def reconciliation_gaps(wh: Warehouse) -> pd.DataFrame:
     """Rows of the two reconciliations that do not add up (none expected)."""
     parts = [
         wh.query_df(
-            "select raw_table as relation, unaccounted_rows from quarantine.quarantine_reconciliation"
-            " where unaccounted_rows != 0"
+            "select raw_table as relation, unaccounted_rows "
+            "from quarantine.quarantine_reconciliation where unaccounted_rows != 0"
         )
     ]
     try:

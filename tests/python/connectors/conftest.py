@@ -1,0 +1,51 @@
+"""Connector builds shared by the connector tests: each landing built once per session.
+
+Two combinations cover the six connectors: A lands the CRM as Salesforce, support as Zendesk,
+billing as Stripe and usage as Pendo; B lands the CRM and support as HubSpot, usage as Segment
+and billing in the contract. Each is built with its contract equivalent on DuckDB (the parity
+of the adapters) and once more on Postgres (the parity of the engines).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from customer_health.generator import connectors
+from customer_health.warehouse import Warehouse
+
+from ..conftest import pg_warehouse
+from . import harness
+
+COMBO_A = connectors.Shapes(crm="salesforce", support="zendesk", billing="stripe", usage="pendo")
+COMBO_B = connectors.Shapes(crm="hubspot", support="hubspot", usage="segment")
+
+
+@pytest.fixture(scope="session")
+def combo_a(tmp_path_factory: pytest.TempPathFactory) -> harness.Pair:
+    """Salesforce + Zendesk + Stripe + Pendo, and its contract equivalent, on DuckDB."""
+    return harness.duckdb_pair(tmp_path_factory.mktemp("combo_a"), COMBO_A)
+
+
+@pytest.fixture(scope="session")
+def combo_b(tmp_path_factory: pytest.TempPathFactory) -> harness.Pair:
+    """HubSpot (CRM and support) + Segment, billing in the contract, on DuckDB."""
+    return harness.duckdb_pair(tmp_path_factory.mktemp("combo_b"), COMBO_B)
+
+
+def _pg_build(cluster: object, name: str, shapes: connectors.Shapes) -> Warehouse:
+    wh = pg_warehouse(cluster, name)  # type: ignore[arg-type]
+    frames = harness.book_frames(**harness.PARITY_BOOK)
+    harness.build_connector(wh, shapes, frames)
+    return wh
+
+
+@pytest.fixture(scope="session")
+def combo_a_pg(pg_cluster: object) -> Warehouse:
+    """Combination A landed and built on Postgres."""
+    return _pg_build(pg_cluster, "combo_a", COMBO_A)
+
+
+@pytest.fixture(scope="session")
+def combo_b_pg(pg_cluster: object) -> Warehouse:
+    """Combination B landed and built on Postgres."""
+    return _pg_build(pg_cluster, "combo_b", COMBO_B)
