@@ -29,6 +29,13 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check src tests
 	CUSTOMER_HEALTH_DUCKDB_PATH=$$(mktemp -d)/lint.duckdb $(BIN)/python -c "from customer_health.dbt import profiles_dir; profiles_dir()" && \
 	  CUSTOMER_HEALTH_DUCKDB_PATH=$$(mktemp -d)/lint.duckdb DBT_TARGET_PATH=target/lint $(BIN)/sqlfluff lint models analyses --processes 2
+	# connector models are disabled unless their shape is chosen: lint them with the shapes on
+	CUSTOMER_HEALTH_CRM_SHAPE=salesforce CUSTOMER_HEALTH_SUPPORT_SHAPE=zendesk CUSTOMER_HEALTH_BILLING_SHAPE=stripe CUSTOMER_HEALTH_USAGE_SHAPE=pendo \
+	  CUSTOMER_HEALTH_DUCKDB_PATH=$$(mktemp -d)/lint.duckdb DBT_TARGET_PATH=target/lint-a $(BIN)/sqlfluff lint \
+	  models/staging/salesforce models/staging/zendesk models/staging/stripe models/staging/pendo models/intermediate/identity models/quarantine --processes 2
+	CUSTOMER_HEALTH_CRM_SHAPE=hubspot CUSTOMER_HEALTH_SUPPORT_SHAPE=hubspot CUSTOMER_HEALTH_USAGE_SHAPE=segment \
+	  CUSTOMER_HEALTH_DUCKDB_PATH=$$(mktemp -d)/lint.duckdb DBT_TARGET_PATH=target/lint-b $(BIN)/sqlfluff lint \
+	  models/staging/hubspot models/staging/segment --processes 2
 
 pytest: $(STAMP)
 	$(BIN)/pytest
