@@ -1,4 +1,4 @@
-"""Land the CRM family as the Fivetran Salesforce connector lands it (docs/connectors/salesforce.md).
+"""The CRM family as the Fivetran Salesforce connector lands it (docs/connectors/salesforce.md).
 
 Tables (schema ``salesforce``): ``account``, ``user``, ``contact``, ``task``, ``event``,
 ``opportunity`` and ``contract``, one row per Salesforce id (the latest version of each contract
@@ -310,9 +310,7 @@ def _land_contacts(frames, ctx: LandingContext, twins: set[str]) -> pd.DataFrame
             "email": contacts["email"],
             "phone": contacts["phone"].where(~mobile, None),
             "mobile_phone": contacts["phone"].where(mobile, None),
-            "title": [
-                ctx.rng.choice(TITLES[r]) if r in TITLES else None for r in roles
-            ],
+            "title": [ctx.rng.choice(TITLES[r]) if r in TITLES else None for r in roles],
             # some contacts have no role: the adapter reads it from the title
             "contact_role_c": [
                 None if skip else CONTACT_ROLES.get(r, raw)
@@ -361,7 +359,11 @@ def _land_activities(
 
     tasks = common[~is_meeting].copy()
     task_kind = kind[~is_meeting]
-    tasks.insert(0, "id", list(_sequential("00T", activities.loc[~is_meeting, "activity_id"].tolist()).values()))
+    tasks.insert(
+        0,
+        "id",
+        list(_sequential("00T", activities.loc[~is_meeting, "activity_id"].tolist()).values()),
+    )
     tasks["subject"] = task_kind.map({"call": "Call", "email": "Email: follow-up"})
     tasks["task_subtype"] = task_kind.map({"call": "Call", "email": "Email"})
     tasks["type"] = tasks["task_subtype"]
@@ -449,8 +451,12 @@ def _land_deals(
         {
             "id": [opp_ids[o] for o in opps["opportunity_id"]],
             "account_id": opps["account_id"].map(refs),
-            "name": opps["opportunity_type"].astype(str).str.title() + " " + opps["close_date"].astype(str),
-            "type": opps["opportunity_type"].map(lambda t: OPPORTUNITY_TYPES.get(_norm(t) or "", t)),
+            "name": opps["opportunity_type"].astype(str).str.title()
+            + " "
+            + opps["close_date"].astype(str),
+            "type": opps["opportunity_type"].map(
+                lambda t: OPPORTUNITY_TYPES.get(_norm(t) or "", t)
+            ),
             "stage_name": [s[0] for s in stage],
             "is_closed": pd.array([s[1] for s in stage], dtype="boolean"),
             "is_won": pd.array([s[2] for s in stage], dtype="boolean"),
@@ -522,9 +528,7 @@ def _land_deals(
             "id": ids,
             "account_id": contracts["account_id"].map(refs),
             "contract_number": contracts["contract_id"],
-            "status": contracts["status"].map(
-                lambda s: CONTRACT_STATUSES.get(_norm(s) or "", s)
-            ),
+            "status": contracts["status"].map(lambda s: CONTRACT_STATUSES.get(_norm(s) or "", s)),
             "start_date": contracts["start_date"],
             "end_date": contracts["end_date"],
             "contract_term": pd.array(
