@@ -8,11 +8,12 @@ with
 
 source as (
 
-    {% if salesforce_table_missing(columns) -%}
-    select 1 as no_column where 1 = 0
-    {%- else -%}
-    select * from {{ source('salesforce', 'contract') }}
-    {%- endif %}
+    {% if salesforce_table_missing(columns) %}
+        select 1 as no_column
+        where 1 = 0
+    {% else %}
+        select * from {{ source('salesforce', 'contract') }}
+    {% endif %}
 
 ),
 
@@ -30,9 +31,11 @@ renamed as (
             '{{ var('salesforce_default_currency', 'USD') }}'
         ))) as currency,
         -- measures
-        {{ salesforce_column(columns, var('salesforce_contract_arr_column', none), type_double()) }}
-            as arr_amount,
-        {{ salesforce_column(columns, 'contract_term', dbt.type_bigint()) }} as contract_term_months,
+        {{ salesforce_column(
+            columns, var('salesforce_contract_arr_column', none), type_double()
+        ) }} as arr_amount,
+        {{ salesforce_column(columns, 'contract_term', dbt.type_bigint()) }}
+            as contract_term_months,
         -- dates
         {{ salesforce_column(columns, 'start_date', 'date') }} as start_date,
         {{ salesforce_column(columns, 'end_date', 'date') }} as end_date,

@@ -110,7 +110,8 @@ mapped as (
                 activities.activity_type = 'meeting'
                 and activities.occurred_at > {{ dbt.dateadd('day', 1, 'activities.loaded_at') }}
                 then 'not_happened_yet'
-            when activities.activity_type = 'meeting'
+            when
+                activities.activity_type = 'meeting'
                 and nullif(trim(activities.outcome_value), '') is not null
                 and {{ salesforce_picklist(
                     'activities.outcome_value', var('salesforce_meeting_outcomes')

@@ -7,7 +7,12 @@
 -- salesforce_contact_active_from_column (the contact's creation by default) and ends on var
 -- salesforce_contact_active_to_column. A merged-away contact (master_record_id) is deleted.
 {%- set string = dbt.type_string() %}
-{%- set title_roles = var('salesforce_contact_title_roles') %}
+{%- set title_rules = [] %}
+{%- for role, keywords in var('salesforce_contact_title_roles').items() %}
+    {%- for keyword in keywords %}
+        {%- do title_rules.append(("'%" ~ (keyword | lower | replace("'", "''")) ~ "%'", role)) %}
+    {%- endfor %}
+{%- endfor %}
 {%- set padded_title = dbt.concat(["' '", "lower(contacts.title)", "' '"]) %}
 
 with
@@ -33,11 +38,8 @@ mapped as (
         {{ salesforce_picklist('contacts.role_value', var('salesforce_contact_roles')) }}
             as role_mapped,
         case
-            {%- for role, keywords in title_roles.items() %}
-            {%- for keyword in keywords %}
-            when {{ dbt.position("'" ~ (keyword | lower | replace("'", "''")) ~ "'", padded_title) }} > 0
-                then '{{ role }}'
-            {%- endfor %}
+            {%- for pattern, role in title_rules %}
+                when ({{ padded_title }}) like {{ pattern }} then '{{ role }}'
             {%- endfor %}
             else '{{ var('salesforce_contact_default_role', 'user') }}'
         end as role_from_title

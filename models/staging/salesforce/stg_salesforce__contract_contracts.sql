@@ -41,7 +41,7 @@ current_opportunities as (
     select *
     from (
         select
-            opportunities.*,
+            *,
             row_number() over (
                 partition by opportunity_id order by loaded_at desc nulls last
             ) as version_rank

@@ -30,7 +30,7 @@ mapped as (
         {{ salesforce_opportunity_kind('opportunities.opportunity_type') }} as opportunity_kind,
         {{ salesforce_opportunity_stage(
             'opportunities.is_closed', 'opportunities.is_won', 'opportunities.stage_name'
-        ) }} as stage
+        ) }} as stage  -- noqa: RF04
     from opportunities
     {{ salesforce_join_id('account_aliases', 'opportunities.account_reference', 'account') }}
 

@@ -11,11 +11,12 @@ with
 
 source as (
 
-    {% if salesforce_table_missing(columns) -%}
-    select 1 as no_column where 1 = 0
-    {%- else -%}
-    select * from {{ source('salesforce', 'event') }}
-    {%- endif %}
+    {% if salesforce_table_missing(columns) %}
+        select 1 as no_column
+        where 1 = 0
+    {% else %}
+        select * from {{ source('salesforce', 'event') }}
+    {% endif %}
 
 ),
 

@@ -123,10 +123,14 @@ final as (
         cast(connector_table as {{ string }}) as connector_table,
         cast(contract_table as {{ string }}) as contract_table,
         cast(sum(row_count) as {{ dbt.type_bigint() }}) as connector_rows,
-        cast(sum(case when unused_reason is null then row_count else 0 end)
-            as {{ dbt.type_bigint() }}) as mapped_rows,
-        cast(sum(case when unused_reason is not null then row_count else 0 end)
-            as {{ dbt.type_bigint() }}) as unused_rows,
+        cast(
+            sum(case when unused_reason is null then row_count else 0 end)
+            as {{ dbt.type_bigint() }}
+        ) as mapped_rows,
+        cast(
+            sum(case when unused_reason is not null then row_count else 0 end)
+            as {{ dbt.type_bigint() }}
+        ) as unused_rows,
         cast({{ dbt.listagg(
             "case when unused_reason is not null then "
             ~ dbt.concat(["unused_reason", "': '", "cast(row_count as " ~ string ~ ")"])
