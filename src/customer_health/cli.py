@@ -168,8 +168,7 @@ def _land(wh: Warehouse, frames: dict, shapes: Any, seed: int, started: float) -
     click.echo(
         f"Connector shapes: {shapes.describe()}. Build with them set, e.g.\n"
         f"  export {exports}\n  customer-health build\n"
-        "(or set crm_shape, support_shape, billing_shape, usage_shape in dbt_project.yml vars; "
-        "docs/connectors.md)"
+        "(or pass them as dbt vars: --vars '{crm_shape: salesforce}'; docs/connectors.md)"
     )
 
 

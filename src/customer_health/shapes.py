@@ -4,8 +4,8 @@
 dbt reads the shapes from its vars (``crm_shape``, ``support_shape``, ``billing_shape``,
 ``usage_shape``), whose defaults in dbt_project.yml read the ``CUSTOMER_HEALTH_<FAMILY>_SHAPE``
 environment variables. The Python side (the source gate, ``doctor``, the run summary) resolves
-them the same way: vars passed to the run, then the environment, then a literal value in
-dbt_project.yml, then ``contract``.
+them the same way: vars passed to the run, then the environment, then ``contract`` (not the vars
+block of dbt_project.yml: dbt enables models before it reads it).
 """
 
 from __future__ import annotations
@@ -41,16 +41,12 @@ def _project_vars(project: Path | None) -> dict[str, Any]:
 
 def current(dbt_vars: Mapping[str, Any] | None = None, project: Path | None = None) -> Shapes:
     """The shapes a dbt run with ``dbt_vars`` reads."""
-    project_vars = _project_vars(project)
     chosen: dict[str, str] = {}
     for family in SHAPES:
         name = f"{family}_shape"
         value = (dbt_vars or {}).get(name) or os.environ.get(
             f"CUSTOMER_HEALTH_{family.upper()}_SHAPE"
         )
-        literal = project_vars.get(name)
-        if not value and isinstance(literal, str) and "{" not in literal:
-            value = literal
         chosen[family] = str(value or "contract").strip().lower()
     return Shapes(**chosen)
 
