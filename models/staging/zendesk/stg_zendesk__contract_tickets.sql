@@ -135,13 +135,12 @@ final as (
         cast(first_reply_at as {{ dbt.type_timestamp() }}) as first_response_at,
         cast(
             case
-                when contract_status not in ('solved', 'closed') then null
                 -- a solved ticket whose status history was not landed: its last change
-                else coalesce(solved_at, updated_at)
+                when contract_status in ('solved', 'closed') then coalesce(solved_at, updated_at)
             end as {{ dbt.type_timestamp() }}
         ) as solved_at,
         -- measures
-        cast(reopened_count as {{ dbt.type_bigint() }}) as reopened_count,
+        cast(coalesce(reopened_count, 0) as {{ dbt.type_bigint() }}) as reopened_count,
         cast(
             case
                 when satisfaction like 'good%' then {{ var('zendesk_csat_good_score', 5) }}
