@@ -81,13 +81,12 @@ def test_reconciliations_add_up(pair: harness.Pair) -> None:
     # changes of fields other than status and satisfaction_score are not read, nor the
     # history and comments of merged tickets
     history, comments = landed["zendesk.ticket_field_history"], landed["zendesk.ticket_comment"]
-    merged_ids = (
-        landed["zendesk.ticket"].merged_ticket_ids.dropna().str.strip("[]").astype("int64")
-    )
+    merged_ids = landed["zendesk.ticket"].merged_ticket_ids.dropna().str.strip("[]").astype("int64")
     of_merged = history.ticket_id.isin(merged_ids)
-    assert rows.unused_rows["ticket_field_history"] == (
-        (history.field_name == "priority") | of_merged
-    ).sum()
+    assert (
+        rows.unused_rows["ticket_field_history"]
+        == ((history.field_name == "priority") | of_merged).sum()
+    )
     assert rows.unused_rows["ticket_comment"] == comments.ticket_id.isin(merged_ids).sum()
 
 
@@ -104,9 +103,7 @@ def test_identity_map_matches_every_organization(pair: harness.Pair) -> None:
     # an organization linked only by its domain_name matches by domain
     explicit = organizations.set_index(organizations.id.astype(str)).external_id
     by_domain = identity[identity.match_method == "domain"].source_account_id
-    assert all(
-        pd.isna(explicit[i]) or not str(explicit[i]).startswith("A") for i in by_domain
-    )
+    assert all(pd.isna(explicit[i]) or not str(explicit[i]).startswith("A") for i in by_domain)
     quarantined = pair.connector.query_df(
         "select count(*) as n from quarantine.quarantine where quarantine_reason in"
         " ('unmatched_identity', 'ambiguous_identity', 'unmappable_row')"
@@ -209,33 +206,68 @@ def test_identity_cases_reach_the_quarantine(pair: harness.Pair, tmp_path: Path)
         _insert(
             con,
             f"{seed}.account_identity_overrides",
-            [{"source_system": "zendesk", "source_account_id": "9005",
-              "crm_account_id": override_id, "note": "decided by hand"}],
+            [
+                {
+                    "source_system": "zendesk",
+                    "source_account_id": "9005",
+                    "crm_account_id": override_id,
+                    "note": "decided by hand",
+                }
+            ],
         )
         synced = "2026-09-02 00:00:00"
         _insert(
             con,
             "zendesk.organization",
-            [{"id": 9000 + i, "name": f"Case {i}", "external_id": ext, "_fivetran_synced": synced}
-             for i, ext in ((1, explicit_id), (2, None), (3, None), (4, None), (5, None))],
+            [
+                {
+                    "id": 9000 + i,
+                    "name": f"Case {i}",
+                    "external_id": ext,
+                    "_fivetran_synced": synced,
+                }
+                for i, ext in ((1, explicit_id), (2, None), (3, None), (4, None), (5, None))
+            ],
         )
         _insert(
             con,
             "zendesk.domain_name",
-            [{"organization_id": 9000 + i, "domain_name": d, "index": 0}
-             for i, d in ((2, domain.upper()), (3, "twin.example"), (4, "nowhere.example"),
-                          (5, "nowhere-else.example"))],
+            [
+                {"organization_id": 9000 + i, "domain_name": d, "index": 0}
+                for i, d in (
+                    (2, domain.upper()),
+                    (3, "twin.example"),
+                    (4, "nowhere.example"),
+                    (5, "nowhere-else.example"),
+                )
+            ],
         )
         _insert(
             con,
             "zendesk.ticket",
-            [{"id": 900_000 + i, "organization_id": 9000 + i, "priority": "high",
-              "status": "open", "subject": f"case {i}", "created_at": "2026-09-01 08:00:00",
-              "_fivetran_synced": synced, "_fivetran_deleted": False} for i in range(1, 6)],
+            [
+                {
+                    "id": 900_000 + i,
+                    "organization_id": 9000 + i,
+                    "priority": "high",
+                    "status": "open",
+                    "subject": f"case {i}",
+                    "created_at": "2026-09-01 08:00:00",
+                    "_fivetran_synced": synced,
+                    "_fivetran_deleted": False,
+                }
+                for i in range(1, 6)
+            ],
         )
     dbt_runner.run(
-        ["run", "--select", "base_crm__accounts", "int_identity__account_map",
-         "base_support__tickets", "quarantine"],
+        [
+            "run",
+            "--select",
+            "base_crm__accounts",
+            "int_identity__account_map",
+            "base_support__tickets",
+            "quarantine",
+        ],
         wh,
         dbt_vars=harness.build_vars(SHAPES),
         quiet=True,
@@ -245,8 +277,7 @@ def test_identity_cases_reach_the_quarantine(pair: harness.Pair, tmp_path: Path)
         " from staging.base_support__tickets where ticket_id like '90000_'"
     ).set_index("ticket_id")
     identity = wh.query_df(
-        "select * from intermediate.int_identity__account_map"
-        " where source_account_id like '900_'"
+        "select * from intermediate.int_identity__account_map where source_account_id like '900_'"
     ).set_index("source_account_id")
     expected = {
         "900001": (explicit_id, None, "explicit_id"),

@@ -181,7 +181,10 @@ def land(frames: Mapping[str, pd.DataFrame], ctx: LandingContext) -> dict[str, p
             "shared_tickets": np.zeros(n_org, dtype=bool),
             "created_at": _seconds(pd.to_datetime(accounts["created_date"]).dt.tz_localize("UTC")),
             "updated_at": org_synced.dt.floor("s"),
-            "url": [f"https://demo.zendesk.com/api/v2/organizations/{i}.json" for i in accounts["org_id"]],
+            "url": [
+                f"https://demo.zendesk.com/api/v2/organizations/{i}.json"
+                for i in accounts["org_id"]
+            ],
             "_fivetran_synced": org_synced,
         }
     )
@@ -225,9 +228,7 @@ def land(frames: Mapping[str, pd.DataFrame], ctx: LandingContext) -> dict[str, p
             "name": [f"Customer {c}" for c in contacts["contact_id"]],
             "email": contacts["email"].astype(object),
             "external_id": contacts["contact_id"].astype(object),
-            "organization_id": pd.array(
-                contacts["account_id"].map(org_of_account), dtype="Int64"
-            ),
+            "organization_id": pd.array(contacts["account_id"].map(org_of_account), dtype="Int64"),
             "role": "end-user",
             "active": True,
             "_fivetran_deleted": False,
@@ -270,12 +271,16 @@ def land(frames: Mapping[str, pd.DataFrame], ctx: LandingContext) -> dict[str, p
     n = len(tickets)
     requester = np.where(
         tickets["requester_id"].notna(),
-        tickets["requester_id"].map(dict(zip(contacts["contact_id"], contacts["user_id"], strict=True))),
+        tickets["requester_id"].map(
+            dict(zip(contacts["contact_id"], contacts["user_id"], strict=True))
+        ),
         tickets["account_id"].map(lambda a: _mailbox_id(org_pos[a])),
     ).astype(np.int64)
     org = tickets["account_id"].map(org_of_account).astype("Int64")
     # a few tickets only through the requester's organization (never a deleted user's)
-    requester_live = ~pd.Series(requester).isin(user.loc[user["_fivetran_deleted"], "id"]).to_numpy()
+    requester_live = (
+        ~pd.Series(requester).isin(user.loc[user["_fivetran_deleted"], "id"]).to_numpy()
+    )
     no_org = (rng.random(n) < TICKET_WITHOUT_ORG_SHARE) & requester_live
     org[no_org] = pd.NA
     priority = tickets["priority"].astype(object).to_numpy().copy()
@@ -311,7 +316,9 @@ def land(frames: Mapping[str, pd.DataFrame], ctx: LandingContext) -> dict[str, p
             "has_incidents": False,
             "is_public": True,
             "via_channel": rng.choice(["email", "web", "api", "chat"], n),
-            "url": [f"https://demo.zendesk.com/api/v2/tickets/{i}.json" for i in tickets["zendesk_id"]],
+            "url": [
+                f"https://demo.zendesk.com/api/v2/tickets/{i}.json" for i in tickets["zendesk_id"]
+            ],
             "_fivetran_synced": tickets["synced"],
             "_fivetran_deleted": fivetran_deleted,
         }
@@ -353,7 +360,10 @@ def land(frames: Mapping[str, pd.DataFrame], ctx: LandingContext) -> dict[str, p
         end = solved if pd.notna(solved) else max(synced.floor("s"), last + SECOND * 10)
         cycles = int(t["reopened_count"]) if pd.notna(t["reopened_count"]) else 0
         if cycles:
-            steps = [(last + (end - last) * k / (2 * cycles + 1)).floor("s") for k in range(1, 2 * cycles + 1)]
+            steps = [
+                (last + (end - last) * k / (2 * cycles + 1)).floor("s")
+                for k in range(1, 2 * cycles + 1)
+            ]
             for k, at in enumerate(steps):
                 at = max(at, last + SECOND)
                 history.append((tid, "status", at, "solved" if k % 2 == 0 else "open", synced))
@@ -378,17 +388,27 @@ def land(frames: Mapping[str, pd.DataFrame], ctx: LandingContext) -> dict[str, p
         anchor = solved if pd.notna(solved) else created
         if pd.notna(csat):
             rating = "good" if int(csat) >= CSAT_GOOD_FROM else "bad"
-            history.append((tid, "satisfaction_score", anchor + pd.Timedelta(hours=1), "offered", synced))
+            history.append(
+                (tid, "satisfaction_score", anchor + pd.Timedelta(hours=1), "offered", synced)
+            )
             if rng.random() < CSAT_FLIP_SHARE:
                 other = "bad" if rating == "good" else "good"
-                history.append((tid, "satisfaction_score", anchor + pd.Timedelta(hours=20), other, synced))
-            history.append((tid, "satisfaction_score", anchor + pd.Timedelta(days=2), rating, synced))
+                history.append(
+                    (tid, "satisfaction_score", anchor + pd.Timedelta(hours=20), other, synced)
+                )
+            history.append(
+                (tid, "satisfaction_score", anchor + pd.Timedelta(days=2), rating, synced)
+            )
         elif pd.notna(solved):
             u = rng.random()
             if u < OFFERED_UNANSWERED_SHARE:
-                history.append((tid, "satisfaction_score", anchor + pd.Timedelta(hours=1), "offered", synced))
+                history.append(
+                    (tid, "satisfaction_score", anchor + pd.Timedelta(hours=1), "offered", synced)
+                )
             elif u < OFFERED_UNANSWERED_SHARE + UNOFFERED_SHARE:
-                history.append((tid, "satisfaction_score", anchor + pd.Timedelta(hours=1), "unoffered", synced))
+                history.append(
+                    (tid, "satisfaction_score", anchor + pd.Timedelta(hours=1), "unoffered", synced)
+                )
 
     # ---------------------------------------------------------------- merged duplicates
     survivors = np.flatnonzero(~deleted & (rng.random(n) < MERGED_SHARE))
@@ -480,7 +500,9 @@ def equivalent(frames: Mapping[str, pd.DataFrame], ctx: LandingContext) -> dict[
     csat = t["csat_score"]
     out["csat_score"] = pd.array(
         [
-            pd.NA if pd.isna(v) else (CSAT_GOOD_SCORE if int(v) >= CSAT_GOOD_FROM else CSAT_BAD_SCORE)
+            pd.NA
+            if pd.isna(v)
+            else (CSAT_GOOD_SCORE if int(v) >= CSAT_GOOD_FROM else CSAT_BAD_SCORE)
             for v in csat
         ],
         dtype="Int64",
