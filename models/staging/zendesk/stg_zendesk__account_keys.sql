@@ -39,22 +39,21 @@ listed_domains as (
 
 ),
 
-{%- if use_email_domains %}
-
 email_domains as (
 
+    -- end users' email domains, with var zendesk_identity_user_email_domains
     select
         organization_id,
-        email_domain as domain
+        email_domain as domain  -- noqa: RF04
     from users
     where
-        not is_deleted
+        1 = {{ 1 if use_email_domains else 0 }}
+        and not is_deleted
         and organization_id is not null
         and email_domain is not null
         and user_role = 'end-user'
 
 ),
-{%- endif %}
 
 all_domains as (
 
@@ -62,13 +61,11 @@ all_domains as (
         organization_id,
         domain
     from listed_domains
-    {%- if use_email_domains %}
     union
     select
         organization_id,
         domain
     from email_domains
-    {%- endif %}
 
 ),
 

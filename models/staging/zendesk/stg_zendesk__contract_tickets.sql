@@ -16,6 +16,9 @@
 {%- set hold_status = var('zendesk_hold_status', 'open') %}
 {%- set requester_key = var('zendesk_requester_key', 'external_id') %}
 {%- set org_id = var('zendesk_org_id', none) %}
+{%- set default_priority_sql = ("'" ~ default_priority ~ "'") if default_priority else 'null' %}
+{%- set requester_sql = 'coalesce(requester_external_id, cast(requester_id as '
+    ~ dbt.type_string() ~ '))' if requester_key == 'external_id' else 'requester_id' %}
 
 with
 
@@ -65,23 +68,34 @@ joined as (
         counted.loaded_at,
         coalesce(counted.organization_id, requesters.organization_id) as organization_id,
         requesters.external_id as requester_external_id,
+        cast(
+            coalesce(counted.organization_id, requesters.organization_id)
+            as {{ dbt.type_string() }}
+        ) as organization_key,
         ticket_facts.last_active_status,
         ticket_facts.satisfaction,
         ticket_facts.reopened_count,
         ticket_facts.first_reply_at,
-        ticket_facts.solved_at,
-        identity_map.source_account_id as mapped_organization_id,
-        identity_map.crm_account_id,
-        identity_map.match_status,
-        identity_map.match_detail
+        ticket_facts.solved_at
     from counted
     left join users as requesters
         on counted.requester_id = requesters.user_id
     left join ticket_facts
         on counted.ticket_id = ticket_facts.ticket_id
+
+),
+
+identified as (
+
+    select
+        joined.*,
+        identity_map.source_account_id as mapped_organization_id,
+        identity_map.crm_account_id,
+        identity_map.match_status,
+        identity_map.match_detail
+    from joined
     left join identity_map
-        on cast(coalesce(counted.organization_id, requesters.organization_id) as {{ dbt.type_string() }})
-        = identity_map.source_account_id
+        on joined.organization_key = identity_map.source_account_id
 
 ),
 
@@ -91,13 +105,13 @@ mapped as (
         *,
         case
             when priority in ('urgent', 'high', 'normal', 'low') then priority
-            when priority is null then {{ "'" ~ default_priority ~ "'" if default_priority else 'null' }}
+            when priority is null then {{ default_priority_sql }}
         end as contract_priority,
         case
             when status = 'deleted' then coalesce(last_active_status, 'closed')
             else status
         end as zendesk_status
-    from joined
+    from identified
 
 ),
 
@@ -106,7 +120,8 @@ statuses as (
     select
         *,
         case
-            when zendesk_status in ('new', 'open', 'pending', 'solved', 'closed') then zendesk_status
+            when zendesk_status in ('new', 'open', 'pending', 'solved', 'closed')
+                then zendesk_status
             when zendesk_status = 'hold' then '{{ hold_status }}'
         end as contract_status
     from mapped
@@ -119,14 +134,7 @@ final as (
         -- ids
         cast(ticket_id as {{ dbt.type_string() }}) as ticket_id,
         cast(crm_account_id as {{ dbt.type_string() }}) as account_id,
-        cast(
-            {%- if requester_key == 'external_id' %}
-            coalesce(requester_external_id, cast(requester_id as {{ dbt.type_string() }}))
-            {%- else %}
-            requester_id
-            {%- endif %}
-            as {{ dbt.type_string() }}
-        ) as requester_id,
+        cast({{ requester_sql }} as {{ dbt.type_string() }}) as requester_id,
         -- dimensions
         cast(contract_priority as {{ dbt.type_string() }}) as priority,
         cast(contract_status as {{ dbt.type_string() }}) as status,
@@ -175,9 +183,14 @@ final as (
                 ]) }}
             when match_status != 'matched' then match_detail
             when contract_priority is null and priority is not null
-                then {{ dbt.concat(["'zendesk priority '", 'priority', "' is not low, normal, high or urgent'"]) }}
+                then {{ dbt.concat([
+                    "'zendesk priority '", 'priority', "' is not low, normal, high or urgent'",
+                ]) }}
             when contract_status is null and zendesk_status is not null
-                then {{ dbt.concat(["'zendesk status '", 'zendesk_status', "' is not new, open, pending, hold, solved, closed or deleted'"]) }}
+                then {{ dbt.concat([
+                    "'zendesk status '", 'zendesk_status',
+                    "' is not new, open, pending, hold, solved, closed or deleted'",
+                ]) }}
         end as {{ dbt.type_string() }}) as _mapping_detail
     from statuses
 

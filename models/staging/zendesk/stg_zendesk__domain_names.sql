@@ -18,7 +18,7 @@ renamed as (
         -- dimensions
         {{ connector_column(present, 'domain_name', dbt.type_string()) }} as domain_name,
         {{ normalize_domain(connector_column(present, 'domain_name', dbt.type_string())) }}
-            as domain,
+            as domain,  -- noqa: RF04
         {{ connector_column(present, 'index', dbt.type_bigint()) }} as domain_index,
         -- housekeeping
         {{ connector_deleted(present) }} as is_deleted

@@ -2,6 +2,7 @@
 -- matches to CRM accounts. explicit_crm_id is read from var zendesk_crm_id_column
 -- (external_id by default; a custom organization field's column works too).
 {%- set present = zendesk_columns('organization') %}
+{%- set crm_id_column = var('zendesk_crm_id_column', 'external_id') %}
 
 with
 
@@ -16,9 +17,9 @@ renamed as (
     select
         -- ids
         cast(id as {{ dbt.type_bigint() }}) as organization_id,
-        nullif(trim(
-            {{ connector_column(present, var('zendesk_crm_id_column', 'external_id'), dbt.type_string()) }}
-        ), '') as explicit_crm_id,
+        nullif(
+            trim({{ connector_column(present, crm_id_column, dbt.type_string()) }}), ''
+        ) as explicit_crm_id,
         -- dimensions
         {{ connector_column(present, 'name', dbt.type_string()) }} as organization_name,
         -- dates

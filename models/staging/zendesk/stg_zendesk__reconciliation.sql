@@ -85,7 +85,8 @@ comments as (
 
 known_tickets as (
 
-    select distinct ticket_id from tickets where not is_merged
+    select distinct ticket_id from tickets
+    where not is_merged
 
 ),
 
@@ -122,15 +123,24 @@ counts as (
         'ticket' as connector_table,
         (select count(*) from ticket_source) as connector_rows,
         (select count(*) from contract_tickets) as mapped_rows,
-        (select count(*) from tickets where is_merged) as unused_rows,
+        (
+            select count(*) from tickets
+            where is_merged
+        ) as unused_rows,
         'merged into another ticket (listed in its merged_ticket_ids): counted through it'
             as unused_reason
     union all
     select
         'organization' as connector_table,
         (select count(*) from organization_source) as connector_rows,
-        (select count(*) from organizations where organization_id is not null) as mapped_rows,
-        (select count(*) from organizations where organization_id is null) as unused_rows,
+        (
+            select count(*) from organizations
+            where organization_id is not null
+        ) as mapped_rows,
+        (
+            select count(*) from organizations
+            where organization_id is null
+        ) as unused_rows,
         'no id' as unused_reason
     union all
     select
@@ -138,7 +148,10 @@ counts as (
         (select count(*) from domain_name_source) as connector_rows,
         (
             select count(*) from domain_names
-            where organization_id is not null and domain is not null and not is_deleted
+            where
+                organization_id is not null
+                and domain is not null
+                and not is_deleted
         ) as mapped_rows,
         (
             select count(*) from domain_names
@@ -149,23 +162,41 @@ counts as (
     select
         'user' as connector_table,
         (select count(*) from user_source) as connector_rows,
-        (select count(*) from users where user_id is not null) as mapped_rows,
-        (select count(*) from users where user_id is null) as unused_rows,
+        (
+            select count(*) from users
+            where user_id is not null
+        ) as mapped_rows,
+        (
+            select count(*) from users
+            where user_id is null
+        ) as unused_rows,
         'no id' as unused_reason
     union all
     select
         'ticket_field_history' as connector_table,
         (select count(*) from field_history_source) as connector_rows,
-        (select count(*) from field_history_read where is_read) as mapped_rows,
-        (select count(*) from field_history_read where not is_read) as unused_rows,
-        'changes of other fields (priority, assignee_id, ...: not read), undated, deleted, or of a merged ticket or one not in the ticket table'
+        (
+            select count(*) from field_history_read
+            where is_read
+        ) as mapped_rows,
+        (
+            select count(*) from field_history_read
+            where not is_read
+        ) as unused_rows,
+        'changes of other fields (priority, assignee_id, ...: not read), undated, deleted, or of a merged ticket or one not in the ticket table'  -- noqa: LT05
             as unused_reason
     union all
     select
         'ticket_comment' as connector_table,
         (select count(*) from comment_source) as connector_rows,
-        (select count(*) from comments_read where is_read) as mapped_rows,
-        (select count(*) from comments_read where not is_read) as unused_rows,
+        (
+            select count(*) from comments_read
+            where is_read
+        ) as mapped_rows,
+        (
+            select count(*) from comments_read
+            where not is_read
+        ) as unused_rows,
         'deleted, or of a merged ticket or one not in the ticket table' as unused_reason
 
 ),

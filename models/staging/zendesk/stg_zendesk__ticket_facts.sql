@@ -9,6 +9,7 @@
 --     deactivated user with no organization who is not the requester (a deactivated agent's
 --     role turns back into end-user). Internal notes and deleted comments do not count.
 {%- set agent_roles = var('zendesk_agent_roles', ['agent', 'admin']) %}
+{%- set agent_role_list = "'" ~ agent_roles | join("', '") ~ "'" %}
 
 with
 
@@ -140,9 +141,7 @@ agent_comments as (
         and not comments.is_deleted
         and comments.created_at > tickets.created_at
         and (
-            users.user_role in (
-                {%- for role in agent_roles %}'{{ role }}'{% if not loop.last %}, {% endif %}{% endfor -%}
-            )
+            users.user_role in ({{ agent_role_list }})
             or comments.author_id = tickets.assignee_id
             or (
                 not coalesce(users.is_active, true)
