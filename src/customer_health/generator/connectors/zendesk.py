@@ -195,7 +195,8 @@ def land(frames: Mapping[str, pd.DataFrame], ctx: LandingContext) -> dict[str, p
         if link[i] == "explicit" or acct["domain"] is None:
             continue
         domain = acct["domain"]
-        if rng.random() < UPPER_DOMAIN_SHARE:
+        # upper-cased: only ASCII ones (Postgres under the C locale lower-cases ASCII only)
+        if rng.random() < UPPER_DOMAIN_SHARE and domain.isascii():
             domain = domain.upper()
         rows.append((acct["org_id"], domain, 0))
         emails = contacts.loc[contacts["account_id"] == acct["account_id"], "email"].dropna()
