@@ -55,6 +55,25 @@ def test_support_quarantine_equal_to_the_contract_equivalent(pair: harness.Pair)
     assert pair.connector.query_df(staged).n[0] == pair.equivalent.query_df(staged).n[0] > 0
 
 
+def test_staged_tickets_equal_to_the_contract_equivalent(pair: harness.Pair) -> None:
+    """Every staged column, including those no factor reads yet (first_response_at,
+    requester_id, status): the mart alone would not see them."""
+    columns = (
+        "ticket_id, account_id, requester_id, org_id, priority, status, subject,"
+        " reopened_count, csat_score, created_at, first_response_at, solved_at, is_deleted,"
+        " loaded_at"
+    )
+    sql = f"select {columns} from staging.stg_support__tickets order by ticket_id"
+    connector, contract = pair.connector.query_df(sql), pair.equivalent.query_df(sql)
+    assert len(connector) == len(contract) > 0
+    for column in connector.columns:
+        a, b = connector[column], contract[column]
+        same = (a.astype(str) == b.astype(str)) | (a.isna() & b.isna())
+        assert same.all(), (column, connector.loc[~same, ["ticket_id", column]].head())
+    assert connector.first_response_at.notna().any() and connector.solved_at.notna().any()
+    assert (connector.reopened_count > 0).any() and connector.csat_score.notna().any()
+
+
 def test_reconciliations_add_up(pair: harness.Pair) -> None:
     assert harness.reconciliation_gaps(pair.connector).empty
     assert harness.reconciliation_gaps(pair.equivalent).empty
