@@ -4,9 +4,11 @@
 --   1. override: seeds/account_identity_overrides.csv, which always wins;
 --   2. explicit_id: the record carries a CRM account id (Stripe metadata, Zendesk external_id,
 --      a Pendo account id equal to the CRM id, ...: each connector's key is a var). A
---      15-character Salesforce id matches the 18-character id it is the prefix of;
---   3. domain: its email or website domain is the website domain of exactly one CRM account
---      (shared mail domains, var identity_generic_email_domains, never match).
+--      15-character Salesforce id matches the 18-character id it is the prefix of. A deleted
+--      CRM account matches too: the id says whose the record is, and the base models then
+--      treat its rows as they treat the contract's (activity after the deletion quarantined);
+--   3. domain: its email or website domain is the website domain of exactly one live CRM
+--      account (shared mail domains, var identity_generic_email_domains, never match).
 -- A record that matches several CRM accounts (ambiguous) or none (unmatched) is never guessed:
 -- it is listed here with the candidates, and the mapping views send its rows to the quarantine.
 {%- set systems = [] %}
@@ -24,9 +26,9 @@ crm_accounts as (
     select
         account_id as crm_account_id,
         org_id,
-        {{ normalize_domain('website') }} as domain
+        {{ normalize_domain('website') }} as domain,
+        is_deleted
     from {{ ref('stg_crm__accounts') }}
-    where not is_deleted
 
 ),
 
@@ -114,6 +116,7 @@ domain_candidates as (
     from source_keys
     inner join crm_accounts
         on source_keys.domain = crm_accounts.domain
+        and not coalesce(crm_accounts.is_deleted, false)
         and (
             source_keys.org_id is null
             or crm_accounts.org_id is null
