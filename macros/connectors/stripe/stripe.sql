@@ -4,19 +4,23 @@
     only the objects enabled, and an account has `price` or the older `plan` (or both): a table
     missing from the schema reads as no rows (every column a typed null, see stripe_from), not a
     failed build. `present` lists its columns, lower-cased (for connector_column). In a dbt unit
-    test the table is a fixture (a CTE): it exists, and every column is taken as present. -#}
+    test the table is a fixture (a CTE) built on the real table's columns: those are read from
+    the real table (the stripe_schema and stripe_database vars, as in the sources yml). -#}
 {% macro stripe_table(name) -%}
     {%- set relation = source('stripe', name) -%}
     {%- set exists = true -%}
     {%- set present = [] -%}
-    {%- if execute and not (relation.identifier or '').startswith('__dbt__cte__') -%}
+    {%- if execute -%}
+        {%- set fixture = (relation.identifier or '').startswith('__dbt__cte__') -%}
         {%- set found = adapter.get_relation(
-            database=relation.database, schema=relation.schema, identifier=relation.identifier
+            database=var('stripe_database', none) or target.database,
+            schema=var('stripe_schema', 'stripe'),
+            identifier=name,
         ) -%}
-        {%- set exists = found is not none -%}
-        {%- if exists -%}
+        {%- if found is not none -%}
             {%- set present = connector_columns(found) -%}
-        {%- else -%}
+        {%- elif not fixture -%}
+            {%- set exists = false -%}
             {%- set present = ['_stripe_table_missing'] -%}
         {%- endif -%}
     {%- endif -%}
