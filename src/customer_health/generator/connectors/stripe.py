@@ -61,9 +61,7 @@ FAMILY = "billing"
 METADATA_KEY = "crm_account_id"
 
 # Stripe's zero-decimal currencies (the adapter's macro stripe_currency_decimals has the same)
-ZERO_DECIMAL = frozenset(
-    "bif clp djf gnf jpy kmf krw mga pyg rwf ugx vnd vuv xaf xof xpf".split()
-)
+ZERO_DECIMAL = frozenset("bif clp djf gnf jpy kmf krw mga pyg rwf ugx vnd vuv xaf xof xpf".split())
 
 # quirk shares
 SECOND_CUSTOMER_SHARE = 0.12  # of accounts with two invoices or more
@@ -272,9 +270,7 @@ def _states(sub: pd.Series, changes: pd.DataFrame) -> list[_State]:
     last = states[-1]
     if (last.seats, last.mrr_minor, last.plan) != (final.seats, final.mrr_minor, final.plan):
         start = max(_naive(sub["_loaded_at"]), last.start + SECOND)
-        states.append(
-            _State(start, final.seats, final.mrr_minor, final.plan, None, start + HOUR)
-        )
+        states.append(_State(start, final.seats, final.mrr_minor, final.plan, None, start + HOUR))
     return states
 
 
@@ -448,7 +444,8 @@ def land(frames: Mapping[str, pd.DataFrame], ctx: LandingContext) -> dict[str, p
                 key = (currency, state.plan, interval, count, amount)
                 if key not in plans:
                     plans[key] = {
-                        "id": f"{state.plan}_{interval}{count if count > 1 else ''}_{currency}_{amount}",
+                        "id": f"{state.plan}_{interval}{count if count > 1 else ''}"
+                        f"_{currency}_{amount}",
                         "nickname": nickname,
                         "product_id": product,
                         "currency": currency,
@@ -651,11 +648,13 @@ def land(frames: Mapping[str, pd.DataFrame], ctx: LandingContext) -> dict[str, p
     for _, pay in book.payments.iterrows():
         known = pay["invoice_id"] in invoice_ids
         iid = invoice_ids.get(pay["invoice_id"])
-        same_account = known and invoice_frame.loc[pay["invoice_id"], "account_id"] == pay["account_id"]
-        cid = invoice_customer[pay["invoice_id"]] if same_account else customer_for(pay["account_id"])
-        bank = known and invoice_frame.loc[pay["invoice_id"], "due_date"] != invoice_frame.loc[
-            pay["invoice_id"], "issued_date"
-        ]
+        invoice = invoice_frame.loc[pay["invoice_id"]] if known else None
+        same_account = known and invoice["account_id"] == pay["account_id"]
+        cid = (
+            invoice_customer[pay["invoice_id"]] if same_account else customer_for(pay["account_id"])
+        )
+        # a bank transfer pays an invoice sent with terms (due after its issue date)
+        bank = known and invoice["due_date"] != invoice["issued_date"]
         chid = ids("py_" if bank else "ch_")
         charge_ids[pay["payment_id"]] = chid
         charge_customer[chid] = cid
@@ -681,7 +680,7 @@ def land(frames: Mapping[str, pd.DataFrame], ctx: LandingContext) -> dict[str, p
                 "failure_message": f"Your card was declined ({code})." if failed else None,
                 "outcome_type": "issuer_declined" if failed else "authorized",
                 "outcome_reason": reason if failed else None,
-                "outcome_network_status": "declined_by_network" if failed else "approved_by_network",
+                "outcome_network_status": ("declined" if failed else "approved") + "_by_network",
                 "outcome_seller_message": "The bank did not return any further details."
                 if failed
                 else "Payment complete.",
