@@ -31,9 +31,11 @@ final as (
         coalesce(
             customers.explicit_crm_id,
             -- subscriptions that disagree carry no usable id
-            case when subscription_ids.explicit_crm_ids = 1 then subscription_ids.explicit_crm_id end
+            case
+                when subscription_ids.explicit_crm_ids = 1 then subscription_ids.explicit_crm_id
+            end
         ) as explicit_crm_id,
-        {{ normalize_domain('customers.email') }} as domain,
+        {{ normalize_domain('customers.email') }} as domain,  -- noqa: RF04
         cast(null as {{ dbt.type_string() }}) as org_id,
         customers.is_deleted
     from customers

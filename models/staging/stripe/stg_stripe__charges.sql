@@ -1,22 +1,24 @@
 -- One row per row of Stripe's `charge` table (ch_..., py_...): every payment attempt, renamed
 -- and typed; amounts stay in the currency's minor unit.
 {%- set charge = stripe_table('charge') %}
+{%- set text, flag = dbt.type_string(), dbt.type_boolean() %}
+{%- set bigint, stamp = dbt.type_bigint(), dbt.type_timestamp() %}
 
 with
 
 source as (
 
     select
-        {{ stripe_column(charge, 'id', dbt.type_string()) }} as charge_id,
-        {{ stripe_column(charge, 'customer_id', dbt.type_string()) }} as customer_id,
-        {{ stripe_column(charge, 'invoice_id', dbt.type_string()) }} as invoice_id,
-        lower(trim({{ stripe_column(charge, 'currency', dbt.type_string()) }})) as currency,
-        lower(trim({{ stripe_column(charge, 'status', dbt.type_string()) }})) as status,
-        nullif(trim({{ stripe_column(charge, 'failure_code', dbt.type_string()) }}), '') as failure_code,
-        nullif(trim({{ stripe_column(charge, 'outcome_reason', dbt.type_string()) }}), '') as outcome_reason,
-        {{ stripe_column(charge, 'amount', dbt.type_bigint()) }} as amount_minor,
-        {{ stripe_column(charge, 'created', dbt.type_timestamp()) }} as created_at,
-        coalesce({{ stripe_column(charge, 'livemode', dbt.type_boolean()) }}, true) as is_livemode,
+        {{ stripe_column(charge, 'id', text) }} as charge_id,
+        {{ stripe_column(charge, 'customer_id', text) }} as customer_id,
+        {{ stripe_column(charge, 'invoice_id', text) }} as invoice_id,
+        lower(trim({{ stripe_column(charge, 'currency', text) }})) as currency,
+        lower(trim({{ stripe_column(charge, 'status', text) }})) as status,
+        nullif(trim({{ stripe_column(charge, 'failure_code', text) }}), '') as failure_code,
+        nullif(trim({{ stripe_column(charge, 'outcome_reason', text) }}), '') as outcome_reason,
+        {{ stripe_column(charge, 'amount', bigint) }} as amount_minor,
+        {{ stripe_column(charge, 'created', stamp) }} as created_at,
+        coalesce({{ stripe_column(charge, 'livemode', flag) }}, true) as is_livemode,
         {{ stripe_deleted(charge) }} as is_deleted,
         {{ stripe_loaded_at(charge) }} as loaded_at
     from {{ stripe_from(charge, 'charge') }}

@@ -55,7 +55,9 @@ final as (
         upper(currency) as currency,
         created_at as attempted_at,
         status,
-        case when status = 'failed' then coalesce(outcome_reason, failure_code) end as failure_reason,
+        case
+            when status = 'failed' then coalesce(outcome_reason, failure_code)
+        end as failure_reason,
         cast(null as {{ dbt.type_string() }}) as org_id,
         loaded_at as _loaded_at,
         is_deleted as _is_deleted,

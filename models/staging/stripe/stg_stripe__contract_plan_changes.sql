@@ -15,7 +15,10 @@ states as (
 
 subscriptions as (
     select * from {{ ref('stg_stripe__subscriptions') }}
-    where is_current and is_livemode and coalesce(status, '') not in ('incomplete', 'incomplete_expired')
+    where
+        is_current
+        and is_livemode
+        and coalesce(status, '') not in ('incomplete', 'incomplete_expired')
 ),
 
 identity as (
@@ -52,8 +55,14 @@ changes as (
     where
         -- a new state that changed nothing the contract carries is no change
         not (
-            coalesce(states.seats = states.seats_before, states.seats is null and states.seats_before is null)
-            and coalesce(states.mrr_minor = states.mrr_minor_before, states.mrr_minor is null and states.mrr_minor_before is null)
+            coalesce(
+                states.seats = states.seats_before,
+                states.seats is null and states.seats_before is null
+            )
+            and coalesce(
+                states.mrr_minor = states.mrr_minor_before,
+                states.mrr_minor is null and states.mrr_minor_before is null
+            )
             and coalesce(lower(states.plan_name) = lower(states.plan_name_before), false)
         )
 
@@ -87,7 +96,8 @@ joined as (
 final as (
 
     select
-        {{ dbt.concat(['subscription_id', "'@'", dbt.cast('changed_at', dbt.type_string())]) }} as change_id,
+        {{ dbt.concat(['subscription_id', "'@'", dbt.cast('changed_at', dbt.type_string())]) }}
+            as change_id,
         subscription_id,
         crm_account_id as account_id,
         change_type,

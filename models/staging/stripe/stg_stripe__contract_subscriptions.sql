@@ -10,7 +10,10 @@ with
 
 subscriptions as (
     select * from {{ ref('stg_stripe__subscriptions') }}
-    where is_current and is_livemode and coalesce(status, '') not in ('incomplete', 'incomplete_expired')
+    where
+        is_current
+        and is_livemode
+        and coalesce(status, '') not in ('incomplete', 'incomplete_expired')
 ),
 
 current_states as (
@@ -37,7 +40,9 @@ joined as (
         coalesce(subscriptions.start_date, subscriptions.created_at) as started_at,
         case
             when subscriptions.status = 'canceled'
-                then coalesce(subscriptions.ended_at, subscriptions.canceled_at, subscriptions.cancel_at)
+                then coalesce(
+                    subscriptions.ended_at, subscriptions.canceled_at, subscriptions.cancel_at
+                )
         end as cancelled_at,
         current_states.subscription_id is not null as has_items,
         current_states.seats,

@@ -3,26 +3,28 @@
 -- fractions of a cent, before unit_amount), per billing period of interval_count intervals.
 {%- set price = stripe_table('price') %}
 {%- set plan = stripe_table('plan') %}
+{%- set text, flag = dbt.type_string(), dbt.type_boolean() %}
+{%- set bigint, stamp = dbt.type_bigint(), dbt.type_timestamp() %}
 
 with
 
 prices as (
 
     select
-        {{ stripe_column(price, 'id', dbt.type_string()) }} as price_id,
+        {{ stripe_column(price, 'id', text) }} as price_id,
         'price' as price_source,
-        {{ stripe_column(price, 'nickname', dbt.type_string()) }} as nickname,
-        {{ stripe_column(price, 'product_id', dbt.type_string()) }} as product_id,
-        lower(trim({{ stripe_column(price, 'currency', dbt.type_string()) }})) as currency,
+        {{ stripe_column(price, 'nickname', text) }} as nickname,
+        {{ stripe_column(price, 'product_id', text) }} as product_id,
+        lower(trim({{ stripe_column(price, 'currency', text) }})) as currency,
         coalesce(
             {{ stripe_text_number(price, 'unit_amount_decimal') }},
             {{ stripe_column(price, 'unit_amount', type_double()) }}
         ) as unit_amount_minor,
-        lower(trim({{ stripe_column(price, 'recurring_interval', dbt.type_string()) }})) as billing_interval,
-        {{ stripe_column(price, 'recurring_interval_count', dbt.type_bigint()) }} as interval_count,
-        lower(trim({{ stripe_column(price, 'recurring_usage_type', dbt.type_string()) }})) as usage_type,
-        lower(trim({{ stripe_column(price, 'type', dbt.type_string()) }})) as price_type,
-        coalesce({{ stripe_column(price, 'livemode', dbt.type_boolean()) }}, true) as is_livemode,
+        lower(trim({{ stripe_column(price, 'recurring_interval', text) }})) as billing_interval,
+        {{ stripe_column(price, 'recurring_interval_count', bigint) }} as interval_count,
+        lower(trim({{ stripe_column(price, 'recurring_usage_type', text) }})) as usage_type,
+        lower(trim({{ stripe_column(price, 'type', text) }})) as price_type,
+        coalesce({{ stripe_column(price, 'livemode', flag) }}, true) as is_livemode,
         {{ stripe_deleted(price) }} as is_deleted,
         {{ stripe_loaded_at(price) }} as loaded_at
     from {{ stripe_from(price, 'price') }}
@@ -33,20 +35,20 @@ prices as (
 plans as (
 
     select
-        {{ stripe_column(plan, 'id', dbt.type_string()) }} as price_id,
+        {{ stripe_column(plan, 'id', text) }} as price_id,
         'plan' as price_source,
-        {{ stripe_column(plan, 'nickname', dbt.type_string()) }} as nickname,
-        {{ stripe_column(plan, 'product_id', dbt.type_string()) }} as product_id,
-        lower(trim({{ stripe_column(plan, 'currency', dbt.type_string()) }})) as currency,
+        {{ stripe_column(plan, 'nickname', text) }} as nickname,
+        {{ stripe_column(plan, 'product_id', text) }} as product_id,
+        lower(trim({{ stripe_column(plan, 'currency', text) }})) as currency,
         coalesce(
             {{ stripe_text_number(plan, 'amount_decimal') }},
             {{ stripe_column(plan, 'amount', type_double()) }}
         ) as unit_amount_minor,
-        lower(trim({{ stripe_column(plan, 'interval', dbt.type_string()) }})) as billing_interval,
-        {{ stripe_column(plan, 'interval_count', dbt.type_bigint()) }} as interval_count,
-        lower(trim({{ stripe_column(plan, 'usage_type', dbt.type_string()) }})) as usage_type,
+        lower(trim({{ stripe_column(plan, 'interval', text) }})) as billing_interval,
+        {{ stripe_column(plan, 'interval_count', bigint) }} as interval_count,
+        lower(trim({{ stripe_column(plan, 'usage_type', text) }})) as usage_type,
         'recurring' as price_type,
-        coalesce({{ stripe_column(plan, 'livemode', dbt.type_boolean()) }}, true) as is_livemode,
+        coalesce({{ stripe_column(plan, 'livemode', flag) }}, true) as is_livemode,
         {{ stripe_deleted(plan) }} as is_deleted,
         {{ stripe_loaded_at(plan) }} as loaded_at
     from {{ stripe_from(plan, 'plan') }}

@@ -2,11 +2,14 @@
 -- (quarantine.connector_reconciliation): connector_rows = mapped_rows + unused_rows, with the
 -- reasons rows are left out on purpose (test mode, older history versions, drafts, ...).
 -- Customers go to the identity map (int_identity__account_map) rather than a contract table.
-{%- set subscription_table = 'subscription_history' if (
-    var('stripe_using_subscription_history', none)
-    if var('stripe_using_subscription_history', none) is not none
-    else stripe_table('subscription_history').exists
-) else 'subscription' %}
+{%- set use_history = var('stripe_using_subscription_history', none) %}
+{%- if use_history is none %}
+    {%- set use_history = stripe_table('subscription_history').exists %}
+{%- endif %}
+{%- set subscription_table = 'subscription_history' if use_history else 'subscription' %}
+{%- set older_versions = "'older versions (the current one is mapped), or signups never paid'" %}
+{%- set unchanged_items = "'versions that change no seats, MRR or plan (first versions), or of "
+    ~ "subscriptions left out; current items make billing.subscriptions'" %}
 
 with
 
@@ -43,21 +46,35 @@ mapped_subscriptions as (
 ),
 
 plan_changes as (
-    select
+    select distinct
         subscription_id,
         changed_at
     from {{ ref('stg_stripe__contract_plan_changes') }}
+),
+
+subscription_uses as (
+
+    -- the current version of a subscription its mapping view sends on is mapped
+    select
+        subscriptions.is_livemode,
+        case
+            when mapped_subscriptions.subscription_id is not null and subscriptions.is_current
+                then 1
+            else 0
+        end as is_mapped
+    from subscriptions
+    left join mapped_subscriptions
+        on subscriptions.subscription_id = mapped_subscriptions.subscription_id
+
 ),
 
 item_uses as (
 
     -- an item version is mapped when a plan change starts with it
     select
-        items.item_id,
-        items.valid_from,
-        max(case when mapped_subscriptions.subscription_id is not null then 1 else 0 end)
+        case when mapped_subscriptions.subscription_id is not null then 1 else 0 end
             as of_mapped_subscription,
-        max(case when plan_changes.subscription_id is not null then 1 else 0 end) as starts_change
+        case when plan_changes.subscription_id is not null then 1 else 0 end as starts_change
     from items
     left join mapped_subscriptions
         on items.subscription_id = mapped_subscriptions.subscription_id
@@ -65,7 +82,6 @@ item_uses as (
         on
             items.subscription_id = plan_changes.subscription_id
             and items.valid_from = plan_changes.changed_at
-    group by 1, 2
 
 ),
 
@@ -91,20 +107,11 @@ counts as (
         '{{ subscription_table }}' as connector_table,
         'billing.subscriptions' as contract_table,
         count(*) as connector_rows,
-        sum(case when mapped_subscriptions.subscription_id is not null and subscriptions.is_current then 1 else 0 end)
-            as mapped_rows,
-        sum(case when not subscriptions.is_livemode then 1 else 0 end) as test_mode_rows,
-        sum(case
-            when subscriptions.is_livemode
-                and (mapped_subscriptions.subscription_id is null or not subscriptions.is_current)
-                then 1
-            else 0
-        end) as other_rows,
-        'older versions of a subscription (its current one is mapped), or signups that never paid (incomplete, incomplete_expired)'
-            as other_reason
-    from subscriptions
-    left join mapped_subscriptions
-        on subscriptions.subscription_id = mapped_subscriptions.subscription_id
+        sum(is_mapped) as mapped_rows,
+        sum(case when not is_livemode then 1 else 0 end) as test_mode_rows,
+        sum(case when is_livemode and is_mapped = 0 then 1 else 0 end) as other_rows,
+        {{ older_versions }} as other_reason
+    from subscription_uses
 
     union all
 
@@ -112,14 +119,11 @@ counts as (
         'subscription_item' as connector_table,
         'billing.plan_changes' as contract_table,
         count(*) as connector_rows,
-        sum(item_uses.of_mapped_subscription * item_uses.starts_change) as mapped_rows,
+        sum(of_mapped_subscription * starts_change) as mapped_rows,
         0 as test_mode_rows,
-        count(*) - sum(item_uses.of_mapped_subscription * item_uses.starts_change) as other_rows,
-        'item versions that change no seats, MRR or plan (an item''s first version), or of subscriptions left out (test mode, never paid); every current item counts in billing.subscriptions'
-            as other_reason
-    from items
-    inner join item_uses
-        on items.item_id = item_uses.item_id and items.valid_from = item_uses.valid_from
+        count(*) - sum(of_mapped_subscription * starts_change) as other_rows,
+        {{ unchanged_items }} as other_reason
+    from item_uses
 
     union all
 
@@ -142,7 +146,8 @@ counts as (
         'invoice' as connector_table,
         'billing.invoices' as contract_table,
         count(*) as connector_rows,
-        sum(case when is_livemode and coalesce(status, '') != 'draft' then 1 else 0 end) as mapped_rows,
+        sum(case when is_livemode and coalesce(status, '') != 'draft' then 1 else 0 end)
+            as mapped_rows,
         sum(case when not is_livemode then 1 else 0 end) as test_mode_rows,
         sum(case when is_livemode and status = 'draft' then 1 else 0 end) as other_rows,
         'drafts (never issued)' as other_reason
@@ -154,7 +159,8 @@ counts as (
         'charge' as connector_table,
         'billing.payments' as contract_table,
         count(*) as connector_rows,
-        sum(case when is_livemode and coalesce(status, '') != 'pending' then 1 else 0 end) as mapped_rows,
+        sum(case when is_livemode and coalesce(status, '') != 'pending' then 1 else 0 end)
+            as mapped_rows,
         sum(case when not is_livemode then 1 else 0 end) as test_mode_rows,
         sum(case when is_livemode and status = 'pending' then 1 else 0 end) as other_rows,
         'pending charges (no outcome yet)' as other_reason

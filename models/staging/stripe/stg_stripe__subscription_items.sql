@@ -4,23 +4,28 @@
 -- when it was removed); without it, one version per item, valid from its creation.
 {%- set item = stripe_table('subscription_item') %}
 {%- set history_mode = (not item.present) or '_fivetran_start' in item.present %}
+{#- a version starts when it became current (history mode), else when the item was created #}
+{%- set valid_from = 'coalesce(loaded_at, created_at)' if history_mode
+    else 'coalesce(created_at, loaded_at)' %}
+{%- set text, flag = dbt.type_string(), dbt.type_boolean() %}
+{%- set bigint, stamp = dbt.type_bigint(), dbt.type_timestamp() %}
 
 with
 
 source as (
 
     select
-        {{ stripe_column(item, 'id', dbt.type_string()) }} as item_id,
-        {{ stripe_column(item, 'subscription_id', dbt.type_string()) }} as subscription_id,
-        {{ stripe_column(item, ['plan_id', 'price_id'], dbt.type_string()) }} as price_id,
-        {{ stripe_column(item, 'quantity', dbt.type_bigint()) }} as quantity,
-        {{ stripe_column(item, 'created', dbt.type_timestamp()) }} as created_at,
-        {{ stripe_column(item, '_fivetran_active', dbt.type_boolean()) }} as is_active_version,
-        {{ stripe_column(item, '_fivetran_end', dbt.type_timestamp()) }} as version_end,
+        {{ stripe_column(item, 'id', text) }} as item_id,
+        {{ stripe_column(item, 'subscription_id', text) }} as subscription_id,
+        {{ stripe_column(item, ['plan_id', 'price_id'], text) }} as price_id,
+        {{ stripe_column(item, 'quantity', bigint) }} as quantity,
+        {{ stripe_column(item, 'created', stamp) }} as created_at,
+        {{ stripe_column(item, '_fivetran_active', flag) }} as is_active_version,
+        {{ stripe_column(item, '_fivetran_end', stamp) }} as version_end,
         {{ stripe_deleted(item) }} as is_deleted_flag,
         {{ stripe_loaded_at(item) }} as loaded_at,
         {{ stripe_column(item, var('connector_loaded_at_column', '_fivetran_synced'),
-            dbt.type_timestamp()) }} as synced_at
+            stamp) }} as synced_at
     from {{ stripe_from(item, 'subscription_item') }}
     {{- stripe_where_exists(item) }}
 
@@ -30,11 +35,7 @@ versions as (
 
     select
         *,
-        {%- if history_mode %}
-        coalesce(loaded_at, created_at) as valid_from,
-        {%- else %}
-        coalesce(created_at, loaded_at) as valid_from,
-        {%- endif %}
+        {{ valid_from }} as valid_from,
         row_number() over (
             partition by item_id order by loaded_at desc, synced_at desc
         ) as version_rank
@@ -46,7 +47,9 @@ bounded as (
 
     select
         *,
-        lead(valid_from) over (partition by item_id order by valid_from, loaded_at) as next_valid_from,
+        lead(valid_from) over (
+            partition by item_id order by valid_from, loaded_at
+        ) as next_valid_from,
         version_rank = 1
         and (is_deleted_flag or not coalesce(is_active_version, true)) as is_removed
     from versions

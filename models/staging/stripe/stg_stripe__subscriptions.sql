@@ -9,34 +9,36 @@
 {%- if use_history is none %}{% set use_history = history.exists %}{% endif %}
 {%- set subscription = history if use_history else plain %}
 {%- set metadata_key = var('stripe_crm_id_metadata_key', 'crm_account_id') %}
+{%- set text, flag = dbt.type_string(), dbt.type_boolean() %}
+{%- set bigint, stamp = dbt.type_bigint(), dbt.type_timestamp() %}
 
 with
 
 source as (
 
     select
-        {{ stripe_column(subscription, 'id', dbt.type_string()) }} as subscription_id,
-        {{ stripe_column(subscription, 'customer_id', dbt.type_string()) }} as customer_id,
-        lower(trim({{ stripe_column(subscription, 'status', dbt.type_string()) }})) as status,
-        {{ stripe_column(subscription, 'quantity', dbt.type_bigint()) }} as quantity,
-        {{ stripe_column(subscription, 'metadata', dbt.type_string()) }} as metadata,
-        {{ stripe_column(subscription, 'cancel_at_period_end', dbt.type_boolean()) }}
+        {{ stripe_column(subscription, 'id', text) }} as subscription_id,
+        {{ stripe_column(subscription, 'customer_id', text) }} as customer_id,
+        lower(trim({{ stripe_column(subscription, 'status', text) }})) as status,
+        {{ stripe_column(subscription, 'quantity', bigint) }} as quantity,
+        {{ stripe_column(subscription, 'metadata', text) }} as metadata,
+        {{ stripe_column(subscription, 'cancel_at_period_end', flag) }}
             as is_cancel_at_period_end,
-        {{ stripe_column(subscription, 'created', dbt.type_timestamp()) }} as created_at,
-        {{ stripe_column(subscription, 'start_date', dbt.type_timestamp()) }} as start_date,
-        {{ stripe_column(subscription, 'canceled_at', dbt.type_timestamp()) }} as canceled_at,
-        {{ stripe_column(subscription, 'cancel_at', dbt.type_timestamp()) }} as cancel_at,
-        {{ stripe_column(subscription, 'ended_at', dbt.type_timestamp()) }} as ended_at,
-        {{ stripe_column(subscription, 'current_period_start', dbt.type_timestamp()) }}
+        {{ stripe_column(subscription, 'created', stamp) }} as created_at,
+        {{ stripe_column(subscription, 'start_date', stamp) }} as start_date,
+        {{ stripe_column(subscription, 'canceled_at', stamp) }} as canceled_at,
+        {{ stripe_column(subscription, 'cancel_at', stamp) }} as cancel_at,
+        {{ stripe_column(subscription, 'ended_at', stamp) }} as ended_at,
+        {{ stripe_column(subscription, 'current_period_start', stamp) }}
             as current_period_start,
-        {{ stripe_column(subscription, 'current_period_end', dbt.type_timestamp()) }}
+        {{ stripe_column(subscription, 'current_period_end', stamp) }}
             as current_period_end,
-        {{ stripe_column(subscription, '_fivetran_active', dbt.type_boolean()) }} as is_active_version,
-        coalesce({{ stripe_column(subscription, 'livemode', dbt.type_boolean()) }}, true) as is_livemode,
+        {{ stripe_column(subscription, '_fivetran_active', flag) }} as is_active_version,
+        coalesce({{ stripe_column(subscription, 'livemode', flag) }}, true) as is_livemode,
         {{ stripe_deleted(subscription) }} as is_deleted_flag,
         {{ stripe_loaded_at(subscription) }} as loaded_at,
         {{ stripe_column(subscription, var('connector_loaded_at_column', '_fivetran_synced'),
-            dbt.type_timestamp()) }} as synced_at
+            stamp) }} as synced_at
     from {{ stripe_from(subscription, 'subscription') }}
     {{- stripe_where_exists(subscription) }}
 
