@@ -20,8 +20,14 @@ invoices as (
 ),
 
 identity as (
-    select * from {{ ref('int_identity__account_map') }}
-    where source_system = 'stripe'
+    -- the CRM account each Stripe customer maps to, and that account's tenant
+    select
+        account_map.*,
+        crm_accounts.org_id as account_org_id
+    from {{ ref('int_identity__account_map') }} as account_map
+    left join {{ ref('stg_crm__accounts') }} as crm_accounts
+        on account_map.crm_account_id = crm_accounts.account_id
+    where account_map.source_system = 'stripe'
 ),
 
 joined as (
@@ -32,6 +38,7 @@ joined as (
         charges.invoice_id,
         coalesce(charges.customer_id, invoices.customer_id) as payer_id,
         identity.crm_account_id,
+        identity.account_org_id,
         identity.source_account_id as identity_customer_id,
         identity.match_status,
         identity.match_detail
@@ -88,7 +95,7 @@ final as (
         dispute_type,
         created_at as opened_at,
         contract_status as status,
-        cast(null as {{ dbt.type_string() }}) as org_id,
+        account_org_id as org_id,
         loaded_at as _loaded_at,
         is_deleted as _is_deleted,
         {{ mapping.issue }} as _mapping_issue,

@@ -1020,6 +1020,8 @@ def _change_type(before: _State, after: _State) -> str:
 def equivalent(frames: Mapping[str, pd.DataFrame], ctx: LandingContext) -> dict[str, pd.DataFrame]:
     book = _book(frames)
     live = set(book.accounts["account_id"])
+    # a row takes the tenant of the CRM account its customer maps to
+    tenant = book.accounts.set_index("account_id")["org_id"].to_dict()
 
     def account(value: object) -> object:
         # a CRM account that is deleted (or unknown) matches no Stripe customer: its rows are
@@ -1071,7 +1073,7 @@ def equivalent(frames: Mapping[str, pd.DataFrame], ctx: LandingContext) -> dict[
                     "mrr_after": _major(after.mrr_minor, sub["currency"]),
                     "currency": sub["currency"],
                     "changed_at": changed,
-                    "org_id": None,
+                    "org_id": tenant.get(account(sub["account_id"])),
                     "_loaded_at": changed,
                     "_is_deleted": False,
                 }
@@ -1121,6 +1123,8 @@ def equivalent(frames: Mapping[str, pd.DataFrame], ctx: LandingContext) -> dict[
     disputes["account_id"] = [
         account(payment_of.loc[p, "account_id"]) if p is not None else None for p in payment
     ]
+    for frame in (subs, invoices, payments, disputes):
+        frame["org_id"] = frame["account_id"].map(lambda a: tenant.get(a))
     return {
         "billing.subscriptions": subs,
         "billing.plan_changes": changes,
