@@ -37,8 +37,8 @@ What Stripe cannot carry, :func:`equivalent` removes: contract plan changes are 
 from the item versions (``seat_change`` when only the quantity changed, else ``upgrade`` or
 ``downgrade`` by the MRR; a soft-deleted plan change cannot be deleted in Stripe), an inquiry
 that was lost is a lost chargeback, a dispute reaches its account through its charge, amounts
-are rounded to the minor unit and times to the second, and rows of a CRM account that is
-deleted cannot be matched (the identity map reads live CRM accounts only).
+are rounded to the minor unit and times to the second, and every row takes the tenant of its
+CRM account.
 """
 
 from __future__ import annotations
@@ -207,7 +207,7 @@ class _Subscription:
 
 @dataclass
 class _Book:
-    accounts: pd.DataFrame  # live CRM accounts, latest versions
+    accounts: pd.DataFrame  # CRM accounts, latest versions (is_live: not deleted)
     subscriptions: pd.DataFrame
     plan_changes: pd.DataFrame
     invoices: pd.DataFrame
@@ -276,7 +276,7 @@ def _states(sub: pd.Series, changes: pd.DataFrame) -> list[_State]:
 
 def _book(frames: Mapping[str, pd.DataFrame]) -> _Book:
     crm = _latest(frames["crm.accounts"], "account_id")
-    crm = crm[~crm["_is_deleted"].astype(bool)].reset_index(drop=True)
+    crm["is_live"] = ~crm["_is_deleted"].astype(bool)
     subs = _latest(frames["billing.subscriptions"], "subscription_id")
     changes = _latest(frames["billing.plan_changes"], "change_id")
     invoices = _latest(frames["billing.invoices"], "invoice_id")
@@ -313,7 +313,9 @@ def land(frames: Mapping[str, pd.DataFrame], ctx: LandingContext) -> dict[str, p
     ids = _Ids(rng)
     book = _book(frames)
     crm = book.accounts.set_index("account_id")
-    domains = crm["website"].map(_domain)
+    # the identity map matches domains against live CRM accounts only (explicit ids against
+    # deleted ones too): a domain-only customer needs a live account with a domain of its own
+    domains = crm.loc[crm["is_live"], "website"].map(_domain)
     domain_counts = domains.value_counts()
     # ---------------------------------------------------------------- customers
     billing_rows = [book.subscriptions, book.invoices, book.payments, book.disputes]
@@ -343,14 +345,14 @@ def land(frames: Mapping[str, pd.DataFrame], ctx: LandingContext) -> dict[str, p
     for account in [*accounts, None]:
         if account is None and not any(f["account_id"].isna().any() for f in billing_rows):
             continue
-        live = account in crm.index
-        domain = domains.get(account) if live else None
+        known = account in crm.index
+        domain = domains.get(account)
         n = 2 if invoice_counts.get(account, 0) >= 2 and rng.random() < SECOND_CUSTOMER_SHARE else 1
         own: list[str] = []
         for k in range(n):
             cid = ids("cus_", 14)
             own.append(cid)
-            name = crm.loc[account, "account_name"] if live else None
+            name = crm.loc[account, "account_name"] if known else None
             if name is not None and k:
                 name = f"{name} ({['EMEA', 'APAC', 'Payroll'][int(rng.integers(0, 3))]})"
             unique_domain = isinstance(domain, str) and domain_counts.get(domain, 0) == 1
@@ -784,7 +786,8 @@ def _leftovers(
     """Rows the adapter must leave out, each of which would move a score if it were read: a
     test-mode customer (with a real account's CRM id) and its subscription, invoice and charge;
     a draft invoice, a pending charge and an incomplete_expired subscription of live customers."""
-    live = [a for a in customers_of if a is not None and a in set(book.accounts["account_id"])]
+    live_accounts = set(book.accounts.loc[book.accounts["is_live"], "account_id"])
+    live = [a for a in customers_of if a is not None and a in live_accounts]
     if not live or not invoice_rows:
         return
     end = max(r["created"] for r in invoice_rows if pd.notna(r["created"]))
@@ -1019,14 +1022,11 @@ def _change_type(before: _State, after: _State) -> str:
 
 def equivalent(frames: Mapping[str, pd.DataFrame], ctx: LandingContext) -> dict[str, pd.DataFrame]:
     book = _book(frames)
-    live = set(book.accounts["account_id"])
     # a row takes the tenant of the CRM account its customer maps to
     tenant = book.accounts.set_index("account_id")["org_id"].to_dict()
-
-    def account(value: object) -> object:
-        # a CRM account that is deleted (or unknown) matches no Stripe customer: its rows are
-        # quarantined (unmatched_identity), as rows without an account are
-        return value if value in live else None
+    # every customer carries its account's CRM id, or the domain of a live account with a
+    # domain of its own: the identity map gives each row its own account back (an account the
+    # CRM does not have stays unmatched, and its rows are quarantined either way)
 
     def rounded(values: pd.Series, currency: pd.Series) -> pd.Series:
         return pd.Series(
@@ -1045,7 +1045,6 @@ def equivalent(frames: Mapping[str, pd.DataFrame], ctx: LandingContext) -> dict[
     subs["cancelled_at"] = pd.to_datetime([e.ended for e in entries]).tz_localize("UTC")
     subs["mrr_amount"] = rounded(subs["mrr_amount"], subs["currency"])
     subs["started_at"] = seconds(subs["started_at"])
-    subs["account_id"] = subs["account_id"].map(account)
 
     # plan changes: derived from the item versions
     rows = []
@@ -1065,7 +1064,7 @@ def equivalent(frames: Mapping[str, pd.DataFrame], ctx: LandingContext) -> dict[
                     if after.change is not None
                     else f"{sid}@{after.start.isoformat()}",
                     "subscription_id": sid,
-                    "account_id": account(sub["account_id"]),
+                    "account_id": sub["account_id"],
                     "change_type": _change_type(before, after),
                     "seats_before": before.seats,
                     "seats_after": after.seats,
@@ -1073,7 +1072,7 @@ def equivalent(frames: Mapping[str, pd.DataFrame], ctx: LandingContext) -> dict[
                     "mrr_after": _major(after.mrr_minor, sub["currency"]),
                     "currency": sub["currency"],
                     "changed_at": changed,
-                    "org_id": tenant.get(account(sub["account_id"])),
+                    "org_id": tenant.get(sub["account_id"]),
                     "_loaded_at": changed,
                     "_is_deleted": False,
                 }
@@ -1092,13 +1091,11 @@ def equivalent(frames: Mapping[str, pd.DataFrame], ctx: LandingContext) -> dict[
 
     invoices = book.invoices.copy()
     invoices["amount"] = rounded(invoices["amount"], invoices["currency"])
-    invoices["account_id"] = invoices["account_id"].map(account)
     invoices["_loaded_at"] = seconds(invoices["_loaded_at"])
 
     payments = book.payments.copy()
     payments["amount"] = rounded(payments["amount"], payments["currency"])
     payments["attempted_at"] = seconds(payments["attempted_at"])
-    payments["account_id"] = payments["account_id"].map(account)
     payments["_loaded_at"] = seconds(payments["_loaded_at"])
 
     disputes = book.disputes.copy()
@@ -1121,7 +1118,7 @@ def equivalent(frames: Mapping[str, pd.DataFrame], ctx: LandingContext) -> dict[
         payment_of.loc[p, "invoice_id"] if p is not None else None for p in payment
     ]
     disputes["account_id"] = [
-        account(payment_of.loc[p, "account_id"]) if p is not None else None for p in payment
+        payment_of.loc[p, "account_id"] if p is not None else None for p in payment
     ]
     for frame in (subs, invoices, payments, disputes):
         frame["org_id"] = frame["account_id"].map(lambda a: tenant.get(a))
