@@ -1,0 +1,36 @@
+-- The deal-company associations (deal_company), one row per connector row, typed; a removed association
+-- (a delete flag, when the table has one) is kept, flagged.
+{{ config(enabled=shape_of('crm') == 'hubspot') }}
+{%- set present = hubspot_columns('deal_company') %}
+
+with
+
+source as (
+
+    select * from {{ hubspot_from('deal_company', present) }}
+
+),
+
+renamed as (
+
+    select
+        -- ids
+        {{ connector_column(present, 'deal_id', dbt.type_bigint()) }} as deal_id,
+        {{ connector_column(present, 'company_id', dbt.type_bigint()) }} as company_id,
+        {{ connector_column(present, 'type_id', dbt.type_bigint()) }} as type_id,
+        -- dimensions
+        {{ connector_column(present, 'category', dbt.type_string()) }} as category,
+        -- housekeeping
+        {{ connector_deleted(present) }} as is_deleted,
+        {{ hubspot_loaded_at(present) }} as loaded_at
+    from source
+
+),
+
+final as (
+
+    select * from renamed
+
+)
+
+select * from final
