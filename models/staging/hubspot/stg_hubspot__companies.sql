@@ -1,6 +1,7 @@
 -- One row per HubSpot company, typed and renamed; HubSpot's ids kept. The properties HubSpot has
 -- no standard field for (segment, region, churn date, the CRM id of the Salesforce sync) are
 -- read from the custom properties the vars name; an absent one is null.
+{{ config(enabled=shape_of('crm') == 'hubspot' or shape_of('support') == 'hubspot') }}
 {%- set present = hubspot_columns('company') %}
 {%- set timestamp = dbt.type_timestamp() %}
 {%- set text = dbt.type_string() %}

@@ -3,6 +3,7 @@
 -- on to the base model (staged or quarantined there, see quarantine_reconciliation). The
 -- tables read only for their attributes (owner, pipeline stages, associations, engagement) are
 -- lookups, not rows of a contract table.
+{{ config(enabled=shape_of('crm') == 'hubspot' or shape_of('support') == 'hubspot') }}
 {%- set crm = shape_of('crm') == 'hubspot' %}
 {%- set support = shape_of('support') == 'hubspot' %}
 {%- set text = dbt.type_string() %}
