@@ -18,12 +18,12 @@ domains as (
 
     select
         company_id,
-        {{ normalize_domain('domain') }} as domain
+        {{ normalize_domain('domain_name') }} as domain  -- noqa: RF04
     from companies
     union
     select
         company_id,
-        {{ normalize_domain('website') }} as domain
+        {{ normalize_domain('website') }} as domain  -- noqa: RF04
     from companies
 
 ),
@@ -42,7 +42,7 @@ final as (
         cast(companies.company_id as {{ text }}) as source_account_id,
         cast(companies.company_name as {{ text }}) as source_account_name,
         cast(companies.crm_id as {{ text }}) as explicit_crm_id,
-        cast(known_domains.domain as {{ text }}) as domain,
+        cast(known_domains.domain as {{ text }}) as domain,  -- noqa: RF04
         cast(null as {{ text }}) as org_id,
         companies.is_deleted
     from companies

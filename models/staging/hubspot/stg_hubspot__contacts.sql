@@ -27,8 +27,9 @@ renamed as (
             as buying_role,
         -- dates
         {{ connector_column(present, 'property_createdate', timestamp) }} as created_at,
-        {{ hubspot_property(present, 'hubspot_contact_left_date_property', 'left_company_date', timestamp) }}
-            as left_at,
+        {{ hubspot_property(
+            present, 'hubspot_contact_left_date_property', 'left_company_date', timestamp
+        ) }} as left_at,
         -- housekeeping
         {{ connector_deleted(present, ['is_deleted']) }} as is_deleted,
         {{ hubspot_loaded_at(present) }} as loaded_at

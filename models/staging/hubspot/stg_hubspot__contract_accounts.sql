@@ -6,6 +6,8 @@
 -- stage (active or churned; any other stage is no status); the website its domain.
 {{ config(enabled=shape_of('crm') == 'hubspot') }}
 {%- set bands = var('hubspot_segment_employee_bands', {'enterprise': 1000, 'mid_market': 200}) %}
+{%- set active_stages = var('hubspot_active_lifecycle_stages', ['customer', 'evangelist']) %}
+{%- set churned_stages = var('hubspot_churned_lifecycle_stages', ['former_customer', 'churned']) %}
 {%- set text = dbt.type_string() %}
 
 with
@@ -41,14 +43,12 @@ mapped as (
         ) as segment,
         cast(coalesce(companies.customer_since_at, companies.created_at) as date) as created_date,
         case
-            when {{ hubspot_in('companies.lifecycle_stage', var('hubspot_active_lifecycle_stages', ['customer', 'evangelist'])) }}
-                then 'active'
-            when {{ hubspot_in('companies.lifecycle_stage', var('hubspot_churned_lifecycle_stages', ['former_customer', 'churned'])) }}
-                then 'churned'
+            when {{ hubspot_in('companies.lifecycle_stage', active_stages) }} then 'active'
+            when {{ hubspot_in('companies.lifecycle_stage', churned_stages) }} then 'churned'
         end as account_status,
         companies.churn_date,
         coalesce(
-            {{ normalize_domain('companies.domain') }},
+            {{ normalize_domain('companies.domain_name') }},
             {{ normalize_domain('companies.website') }}
         ) as website,
         companies.is_deleted,

@@ -11,6 +11,8 @@
 -- (the lowest id when several).
 {{ config(enabled=shape_of('crm') == 'hubspot') }}
 {%- set unlogged = var('hubspot_unlogged_meeting_outcome', none) %}
+{%- set unlogged_outcome = ("'" ~ unlogged ~ "'") if unlogged else 'null' %}
+{%- set completed_statuses = var('hubspot_completed_call_statuses', ['COMPLETED']) %}
 {%- set text = dbt.type_string() %}
 
 with
@@ -42,7 +44,7 @@ activities as (
     where
         engagement_type != 'CALL'
         or call_status is null
-        or {{ hubspot_in('call_status', var('hubspot_completed_call_statuses', ['COMPLETED'])) }}
+        or {{ hubspot_in('call_status', completed_statuses) }}
 
 ),
 
@@ -90,13 +92,14 @@ mapped as (
         case
             when activities.engagement_type != 'MEETING' then 'completed'
             when activities.meeting_outcome = 'COMPLETED' then 'held'
-            when activities.meeting_outcome in ('CANCELED', 'CANCELLED', 'RESCHEDULED') then 'cancelled'
+            when
+                activities.meeting_outcome in ('CANCELED', 'CANCELLED', 'RESCHEDULED')
+                then 'cancelled'
             when activities.meeting_outcome = 'NO_SHOW' then 'no_show'
-            {%- if unlogged %}
+            -- still SCHEDULED, or never logged: var hubspot_unlogged_meeting_outcome (null)
             when
                 activities.meeting_outcome is null or activities.meeting_outcome = 'SCHEDULED'
-                then '{{ unlogged }}'
-            {%- endif %}
+                then {{ unlogged_outcome }}
         end as outcome,
         activities.meeting_outcome,
         activities.occurred_at,

@@ -10,7 +10,18 @@
     'admin': ['ADMIN'],
 }) %}
 {%- set text = dbt.type_string() %}
-{%- set role_list = dbt.concat(["';'", "upper(replace(contacts.buying_role, ' ', ''))", "';'"]) %}
+{#- the buying roles as ';A;B;', so that each value can be matched whole #}
+{%- set role_list = dbt.concat(["';'", "upper(replace(buying_role, ' ', ''))", "';'"]) %}
+{%- set matches = {} %}
+{%- for role in ['sponsor', 'champion', 'admin'] %}
+    {%- set conditions = [] %}
+    {%- for value in roles.get(role, []) %}
+        {%- do conditions.append(
+            role_list ~ " like '%;" ~ (value | upper | replace("'", "''")) ~ ";%'"
+        ) %}
+    {%- endfor %}
+    {%- do matches.update({role: conditions | join(' or ') if conditions else '1 = 0'}) %}
+{%- endfor %}
 
 with
 
@@ -23,15 +34,13 @@ contacts as (
 mapped as (
 
     select
-        contacts.*,
+        *,
         case
-            {%- for role in ['sponsor', 'champion', 'admin'] %}
-            {%- for value in roles.get(role, []) %}
-            when {{ role_list }} like '%;{{ value | upper | replace("'", "''") }};%' then '{{ role }}'
-            {%- endfor %}
-            {%- endfor %}
+            when {{ matches['sponsor'] }} then 'sponsor'
+            when {{ matches['champion'] }} then 'champion'
+            when {{ matches['admin'] }} then 'admin'
             else 'user'
-        end as role
+        end as role  -- noqa: RF04
     from contacts
 
 ),

@@ -12,6 +12,9 @@
 {{ config(enabled=shape_of('crm') == 'hubspot') }}
 {%- set term_months = var('hubspot_contract_term_months', 12) %}
 {%- set grace_days = var('hubspot_renewal_grace_days', 30) %}
+{%- set default_end = dbt.dateadd(
+    'day', -1, 'cast(' ~ dbt.dateadd('month', term_months, 'close_date') ~ ' as date)'
+) %}
 {%- set text = dbt.type_string() %}
 
 with
@@ -28,10 +31,7 @@ terms as (
         deal_id,
         company_id,
         close_date as start_date,
-        coalesce(
-            contract_end_date,
-            cast({{ dbt.dateadd('day', -1, 'cast(' ~ dbt.dateadd('month', term_months, 'close_date') ~ ' as date)') }} as date)
-        ) as end_date,
+        coalesce(contract_end_date, cast({{ default_end }} as date)) as end_date,
         renewal_date as renewal_date_property,
         amount,
         currency,

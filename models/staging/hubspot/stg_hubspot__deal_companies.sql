@@ -1,5 +1,5 @@
--- The deal-company associations (deal_company), one row per connector row, typed; a removed association
--- (a delete flag, when the table has one) is kept, flagged.
+-- The deal-company associations (deal_company), one row per connector row, typed;
+-- a removed association (a delete flag, when the table has one) is kept, flagged.
 {{ config(enabled=shape_of('crm') == 'hubspot') }}
 {%- set present = hubspot_columns('deal_company') %}
 

@@ -8,6 +8,14 @@
 -- stg_hubspot__contract_opportunities and stg_hubspot__contract_contracts.
 {{ config(enabled=shape_of('crm') == 'hubspot') }}
 {%- set text = dbt.type_string() %}
+{%- set primary_types = var('hubspot_primary_company_type_ids', [5]) %}
+{%- set is_primary = hubspot_in('cast(type_id as ' ~ text ~ ')', primary_types) %}
+{%- set renewal_types = var('hubspot_renewal_deal_types', ['existingbusiness', 'renewal']) %}
+{%- set expansion_types = var(
+    'hubspot_expansion_deal_types', ['upsell', 'expansion', 'cross_sell']
+) %}
+{%- set renewal_pipelines = var('hubspot_renewal_pipeline_ids', []) %}
+{%- set deal_text = 'cast(deal_id as ' ~ text ~ ')' %}
 
 with
 
@@ -36,14 +44,8 @@ companies as (
         deal_id,
         count(distinct company_id) as company_count,
         min(company_id) as any_company_id,
-        count(distinct case
-            when {{ hubspot_in('cast(type_id as ' ~ text ~ ')', var('hubspot_primary_company_type_ids', [5])) }}
-                then company_id
-        end) as primary_count,
-        min(case
-            when {{ hubspot_in('cast(type_id as ' ~ text ~ ')', var('hubspot_primary_company_type_ids', [5])) }}
-                then company_id
-        end) as primary_company_id
+        count(distinct case when {{ is_primary }} then company_id end) as primary_count,
+        min(case when {{ is_primary }} then company_id end) as primary_company_id
     from deal_companies
     group by 1
 
@@ -67,12 +69,9 @@ resolved as (
             when lower(deals.stage_id) = 'closedlost' then 'closed_lost'
         end as outcome,
         case
-            when {{ hubspot_in('deals.deal_type', var('hubspot_renewal_deal_types', ['existingbusiness', 'renewal'])) }}
-                then 'renewal'
-            when {{ hubspot_in('deals.deal_type', var('hubspot_expansion_deal_types', ['upsell', 'expansion', 'cross_sell'])) }}
-                then 'expansion'
-            when {{ hubspot_in('deals.pipeline_id', var('hubspot_renewal_pipeline_ids', [])) }}
-                then 'renewal'
+            when {{ hubspot_in('deals.deal_type', renewal_types) }} then 'renewal'
+            when {{ hubspot_in('deals.deal_type', expansion_types) }} then 'expansion'
+            when {{ hubspot_in('deals.pipeline_id', renewal_pipelines) }} then 'renewal'
             else 'new_business'
         end as deal_kind
     from deals
@@ -108,7 +107,7 @@ final as (
         end as mapping_issue,
         case
             when company_count = 0
-                then {{ dbt.concat(["'deal '", 'cast(deal_id as ' ~ text ~ ')', "' has no deal_company row'"]) }}
+                then {{ dbt.concat(["'deal '", deal_text, "' has no deal_company row'"]) }}
             when company_id is null
                 then {{ dbt.concat([
                     "'deal '", 'cast(deal_id as ' ~ text ~ ')', "' is linked to '",

@@ -18,7 +18,7 @@ renamed as (
         {{ connector_column(present, 'stage_id', dbt.type_string()) }} as stage_id,
         {{ connector_column(present, 'pipeline_id', dbt.type_string()) }} as pipeline_id,
         -- dimensions
-        {{ connector_column(present, 'label', dbt.type_string()) }} as label,
+        {{ connector_column(present, 'label', dbt.type_string()) }} as stage_label,
         coalesce({{ connector_column(present, 'is_closed', boolean) }}, false) as is_closed,
         coalesce({{ connector_column(present, 'closed_won', boolean) }}, false) as is_closed_won,
         -- housekeeping

@@ -25,8 +25,9 @@ renamed as (
         -- dimensions
         {{ connector_column(present, 'property_dealname', text) }} as deal_name,
         {{ connector_column(present, 'property_dealtype', text) }} as deal_type,
-        nullif(upper(trim({{ connector_column(present, 'property_deal_currency_code', text) }})), '')
-            as currency_code,
+        nullif(upper(trim(
+            {{ connector_column(present, 'property_deal_currency_code', text) }}
+        )), '') as currency_code,
         -- measures
         {{ connector_column(present, 'property_amount', numeric) }} as amount,
         {{ hubspot_property(present, 'hubspot_previous_amount_property', 'previous_arr', numeric) }}
@@ -34,10 +35,12 @@ renamed as (
         -- dates
         {{ connector_column(present, 'property_closedate', timestamp) }} as closed_at,
         {{ connector_column(present, 'property_createdate', timestamp) }} as created_at,
-        cast({{ hubspot_property(present, 'hubspot_contract_end_date_property', 'contract_end_date', timestamp) }} as date)
-            as contract_end_date,
-        cast({{ hubspot_property(present, 'hubspot_renewal_date_property', 'renewal_date', timestamp) }} as date)
-            as renewal_date,
+        cast({{ hubspot_property(
+            present, 'hubspot_contract_end_date_property', 'contract_end_date', timestamp
+        ) }} as date) as contract_end_date,
+        cast({{ hubspot_property(
+            present, 'hubspot_renewal_date_property', 'renewal_date', timestamp
+        ) }} as date) as renewal_date,
         -- housekeeping
         {{ connector_deleted(present, ['is_deleted']) }} as is_deleted,
         {{ hubspot_loaded_at(present) }} as loaded_at

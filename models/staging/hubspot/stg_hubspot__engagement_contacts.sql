@@ -1,5 +1,5 @@
--- The engagement-contact associations (engagement_contact), one row per connector row, typed; a removed association
--- (a delete flag, when the table has one) is kept, flagged.
+-- The engagement-contact associations (engagement_contact), one row per connector row, typed;
+-- a removed association (a delete flag, when the table has one) is kept, flagged.
 {{ config(enabled=shape_of('crm') == 'hubspot') }}
 {%- set present = hubspot_columns('engagement_contact') %}
 

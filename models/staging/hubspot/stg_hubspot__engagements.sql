@@ -35,8 +35,9 @@ meetings as (
             {{ connector_column(meeting, 'property_hs_timestamp', timestamp) }}
         ) as v3_occurred_at,
         {{ connector_column(meeting, 'start_time', timestamp) }} as v2_occurred_at,
-        nullif(upper(trim({{ connector_column(meeting, 'property_hs_meeting_outcome', text) }})), '')
-            as v3_outcome,
+        nullif(upper(trim(
+            {{ connector_column(meeting, 'property_hs_meeting_outcome', text) }}
+        )), '') as v3_outcome,
         nullif(upper(trim({{ connector_column(meeting, 'meeting_outcome', text) }})), '')
             as v2_outcome,
         cast(null as {{ text }}) as call_status,

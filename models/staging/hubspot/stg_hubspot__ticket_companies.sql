@@ -1,5 +1,5 @@
--- The ticket-company associations (ticket_company), one row per connector row, typed; a removed association
--- (a delete flag, when the table has one) is kept, flagged.
+-- The ticket-company associations (ticket_company), one row per connector row, typed;
+-- a removed association (a delete flag, when the table has one) is kept, flagged.
 {{ config(enabled=shape_of('support') == 'hubspot') }}
 {%- set present = hubspot_columns('ticket_company') %}
 

@@ -19,7 +19,7 @@ renamed as (
         {{ connector_column(present, 'stage_id', text) }} as stage_id,
         {{ connector_column(present, 'pipeline_id', text) }} as pipeline_id,
         -- dimensions
-        {{ connector_column(present, 'label', text) }} as label,
+        {{ connector_column(present, 'label', text) }} as stage_label,
         upper(trim({{ connector_column(present, 'ticket_state', text) }})) as ticket_state,
         {{ connector_column(present, 'is_closed', dbt.type_boolean()) }} as is_closed_flag,
         -- housekeeping
@@ -34,7 +34,7 @@ final as (
     select
         stage_id,
         pipeline_id,
-        label,
+        stage_label,
         ticket_state,
         coalesce(is_closed_flag, ticket_state = 'CLOSED', false) as is_closed,
         is_deleted,

@@ -31,8 +31,9 @@ renamed as (
             ['property_first_agent_reply_date', 'property_hs_first_agent_reply_date'],
             timestamp
         ) }} as first_response_at,
-        {{ connector_column(present, ['property_closed_date', 'property_hs_closed_date'], timestamp) }}
-            as closed_at,
+        {{ connector_column(
+            present, ['property_closed_date', 'property_hs_closed_date'], timestamp
+        ) }} as closed_at,
         -- housekeeping
         {{ connector_deleted(present, ['is_deleted']) }} as is_deleted,
         {{ hubspot_loaded_at(present) }} as loaded_at
