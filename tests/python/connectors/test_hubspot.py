@@ -196,7 +196,7 @@ def test_support_only_tickets_stage_as_their_equivalent(support_only) -> None:
     equivalent = landing.equivalent["support.tickets"].set_index("ticket_id")
     live = equivalent[equivalent["account_id"].notna()]
     assert set(staged.index) == set(live.index)
-    joined = staged.join(live, rsuffix="_expected")
+    joined = staged.merge(live, left_index=True, right_index=True, suffixes=("", "_expected"))
     assert (joined["account_id"] == joined["account_id_expected"]).all()
     assert (joined["priority"] == joined["priority_expected"]).all()
     assert (joined["status"] == joined["status_expected"]).all()
