@@ -64,8 +64,3 @@
         1 = 0
     {%- endif -%}
 {%- endmacro %}
-
-{#- Whether the family's shape is HubSpot (for the enabled config of each model). -#}
-{% macro hubspot_family(family) -%}
-    {{ return(shape_of(family) == 'hubspot') }}
-{%- endmacro %}
