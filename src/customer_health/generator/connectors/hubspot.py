@@ -1,8 +1,11 @@
 """HubSpot, as Fivetran lands it (docs/connectors/hubspot.md): the CRM family, the support
 family, or both.
 
-One call lands every family that ``ctx.shapes`` gives HubSpot, so that company and contact ids
-agree between the CRM and the tickets. The book is re-landed the way a HubSpot portal holds it:
+``connectors.land()`` calls this module once per family it lands in HubSpot; each call lands
+every such family (``ctx.shapes``), the same frames every time: the random choices come from a
+seed drawn once into ``ctx.id_maps["hubspot"]``, so company and contact ids agree between the CRM
+and the tickets, and the second call changes nothing. The book is re-landed the way a HubSpot
+portal holds it:
 
 - ids are HubSpot's own bigints (companies, contacts, deals, engagements, owners, tickets);
   ``ctx.crm_ids`` maps each contract account id to its company id (CRM family), and the
