@@ -263,6 +263,11 @@ def _build(
             frames, accounts, company_ids, contact_ids, crm, rng
         )
         tables.update(ticket_tables)
+        if not crm:
+            # the portal has its deals even when another system is the CRM (HubSpot's
+            # Salesforce sync copies the opportunities): landed, not read
+            deal_tables, _ = _deals(frames, accounts, company_ids, {}, rng)
+            tables.update(deal_tables)
     return tables, equiv
 
 
