@@ -82,17 +82,20 @@ aggregated as (
             when
                 solved_date <= score_date
                 and solved_date > {{ dbt.dateadd('day', -90, 'score_date') }}
-                then 1
-            else 0
-        end) as solved_90d,
-        sum(case
-            when
-                solved_date <= score_date
-                and solved_date > {{ dbt.dateadd('day', -90, 'score_date') }}
                 and reopened_count > 0
                 then 1
             else 0
         end) as reopened_90d,
+        -- solved tickets whose reopens are counted: a help desk that does not count them
+        -- (reopened_count null) leaves the reopen rate missing, not 0
+        sum(case
+            when
+                solved_date <= score_date
+                and solved_date > {{ dbt.dateadd('day', -90, 'score_date') }}
+                and reopened_count is not null
+                then 1
+            else 0
+        end) as reopen_counted_90d,
         avg(case
             when
                 solved_date <= score_date
@@ -123,8 +126,8 @@ wide as (
         coalesce(aggregated.support_urgent_high_30d, 0) as support_urgent_high_30d,
         aggregated.support_resolution_vs_target_90d,
         case
-            when aggregated.solved_90d > 0
-                then 1.0 * aggregated.reopened_90d / aggregated.solved_90d
+            when aggregated.reopen_counted_90d > 0
+                then 1.0 * aggregated.reopened_90d / aggregated.reopen_counted_90d
         end as support_reopen_rate_90d,
         aggregated.support_csat_90d,
         case

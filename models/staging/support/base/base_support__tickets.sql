@@ -46,7 +46,8 @@ renamed as (
         -- free text: emails and phones masked (mask_pii)
         nullif(trim({{ mask_pii('subject') }}), '') as subject,
         -- measures
-        coalesce(cast({{ parse_value('reopened_count', 'integer', text_columns) }} as {{ dbt.type_int() }}), 0) as reopened_count,  -- noqa: LT05
+        -- null when the help desk does not count reopens (HubSpot): a missing signal, not 0
+        cast({{ parse_value('reopened_count', 'integer', text_columns) }} as {{ dbt.type_int() }}) as reopened_count,  -- noqa: LT05
         cast({{ parse_value('csat_score', 'integer', text_columns) }} as {{ dbt.type_int() }}) as csat_score,  -- noqa: LT05
         -- dates
         {{ to_utc(parse_value('created_at', 'timestamp', text_columns)) }} as created_at,
