@@ -5,7 +5,7 @@
     table's feature_id or page_id. -#}
 {% macro pendo_event_buckets(table_name, object_column) -%}
     {%- set relation = source('pendo', table_name) -%}
-    {%- set present = connector_columns(relation) -%}
+    {%- set present = source_columns('pendo', table_name) -%}
     {%- set timestamp_column = adapter.quote('timestamp') -%}
 with
 

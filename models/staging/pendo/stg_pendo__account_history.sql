@@ -3,7 +3,7 @@
 -- current version: the latest last_updated_at, Pendo's own version time (a re-synced old
 -- version can carry a later _fivetran_synced).
 {%- set relation = source('pendo', 'account_history') %}
-{%- set present = connector_columns(relation) %}
+{%- set present = source_columns('pendo', 'account_history') %}
 
 with
 

@@ -2,7 +2,7 @@
 -- whether it is the feature's current version: the latest last_updated_at, Pendo's own version time
 -- (a re-synced old version can carry a later _fivetran_synced).
 {%- set relation = source('pendo', 'feature_history') %}
-{%- set present = connector_columns(relation) %}
+{%- set present = source_columns('pendo', 'feature_history') %}
 
 with
 

@@ -1,7 +1,7 @@
 -- One row per Pendo visitor-account link (visitor_account_history: a visitor may belong to
 -- several accounts), with whether it belongs to the visitor's latest version.
 {%- set relation = source('pendo', 'visitor_account_history') %}
-{%- set present = connector_columns(relation) %}
+{%- set present = source_columns('pendo', 'visitor_account_history') %}
 
 with
 

@@ -2,7 +2,7 @@
 -- last_updated_at), with the visitor's account and email domain at that version, and whether it
 -- is the visitor's current version (latest last_updated_at). The email itself is not passed on.
 {%- set relation = source('pendo', 'visitor_history') %}
-{%- set present = connector_columns(relation) %}
+{%- set present = source_columns('pendo', 'visitor_history') %}
 
 with
 

@@ -12,7 +12,8 @@
 - Ids: the visitor id is the product's user id; feature and page ids are Pendo hashes. An
   account's id is the CRM id for about 60 % of the accounts and the product's own tenant id for
   the others, which link to the CRM only through their visitors' email domains
-  (``agent_email``; a few visitors use a personal address).
+  (``agent_email``; a few visitors use a personal address). ``agent_crm_account_id`` carries
+  the CRM id of the first kind too (metadata a product may send; not read by default).
 - A few buckets carry an empty ``account_id`` (their visitor's account is in
   ``visitor_history``); a few anonymous visitors' buckets (``_PENDO_T_...``) have none at all.
 - No delete flag, no licensed seats.
@@ -265,6 +266,14 @@ def land(frames: dict[str, pd.DataFrame], ctx: LandingContext) -> dict[str, pd.D
             "last_visit": naive_utc(acc["last_visit"]),
             "agent_name": names,
             "agent_plan": np.where(rng.random(na) < 0.5, "business", "enterprise"),
+            # the CRM id as metadata too, where the product knows it (var pendo_crm_id_column
+            # reads it instead of the id when a product sends its own tenant id as the id)
+            "agent_crm_account_id": np.where(
+                acc["account_id"].map(ids).to_numpy(dtype=object)
+                == np.array([str(ctx.crm_id(a)) for a in acc["account_id"]], dtype=object),
+                np.array([str(ctx.crm_id(a)) for a in acc["account_id"]], dtype=object),
+                None,
+            ),
         }
     )
     older = account_history.loc[rng.random(na) < 0.4].copy()
