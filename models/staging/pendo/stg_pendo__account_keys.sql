@@ -61,7 +61,7 @@ account_domains as (
 
     select distinct
         visitor_links.account_id,
-        visitors.email_domain as domain
+        visitors.email_domain as domain  -- noqa: RF04
     from visitor_links
     inner join visitors
         on visitor_links.visitor_id = visitors.visitor_id

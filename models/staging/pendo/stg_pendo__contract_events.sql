@@ -11,7 +11,6 @@
 -- whose account matched no CRM account (or several), is quarantined with the reason, as one
 -- row whose detail gives the bucket's event count.
 -- `event` rolls up the same activity without the feature: it is not read here.
-{%- set max_digits = 5 %}
 
 with
 
@@ -120,7 +119,7 @@ checked as (
     select
         *,
         case
-            when event_count > {{ 10 ** max_digits }} then 'implausible_event_count'
+            when event_count > 100000 then 'implausible_event_count'
             when pendo_account_id is null then 'no_account'
             when not has_account_record then 'unmatched_identity'
             when match_status = 'ambiguous' then 'ambiguous_identity'
@@ -130,19 +129,55 @@ checked as (
 
 ),
 
+numbers as (
+
+    {{ numbers(5) }}
+
+),
+
 -- one row per event of the bucket (a bucket with a mapping issue is quarantined as one row);
--- numbers are grouped by their count of digits so that every engine joins them on equality
+-- the numbers come in classes by their count of digits, so that every engine joins a bucket
+-- to them on equality (then on the range, within at most ten times its own count)
 event_numbers as (
 
-    {% for digits in range(1, max_digits + 1) %}
     select
-        {{ digits }} as digit_class,
+        1 as digit_class,
         n + 1 as event_number
-    from ({{ numbers(digits) }}) as numbers_{{ digits }}
-    {%- if not loop.last %}
+    from numbers
+    where n < 10
     union all
-    {%- endif %}
-    {% endfor %}
+    select
+        2 as digit_class,
+        n + 1 as event_number
+    from numbers
+    where n < 100
+    union all
+    select
+        3 as digit_class,
+        n + 1 as event_number
+    from numbers
+    where n < 1000
+    union all
+    select
+        4 as digit_class,
+        n + 1 as event_number
+    from numbers
+    where n < 10000
+    union all
+    select
+        5 as digit_class,
+        n + 1 as event_number
+    from numbers
+    where n < 100000
+
+),
+
+emitted as (
+
+    select
+        *,
+        case when mapping_issue is null then event_count else 1 end as rows_to_emit
+    from checked
 
 ),
 
@@ -150,16 +185,14 @@ classed as (
 
     select
         *,
-        case when mapping_issue is null then event_count else 1 end as rows_to_emit,
         case
-            {%- for digits in range(1, max_digits + 1) %}
-            when
-                (case when mapping_issue is null then event_count else 1 end)
-                <= {{ 10 ** digits }}
-                then {{ digits }}
-            {%- endfor %}
+            when rows_to_emit <= 10 then 1
+            when rows_to_emit <= 100 then 2
+            when rows_to_emit <= 1000 then 3
+            when rows_to_emit <= 10000 then 4
+            when rows_to_emit <= 100000 then 5
         end as digit_class
-    from checked
+    from emitted
 
 ),
 
@@ -201,7 +234,7 @@ final as (
                 then {{ dbt.concat([
                     "'pendo ' ", 'connector_table', "' bucket of '",
                     'cast(event_count as ' ~ dbt.type_string() ~ ')',
-                    "' events (above " ~ 10 ** max_digits ~ ")'",
+                    "' events (above 100000)'",
                 ]) }}
             when mapping_issue = 'no_account'
                 then {{ dbt.concat([

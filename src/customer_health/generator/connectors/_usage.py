@@ -47,13 +47,26 @@ def naive_utc(series: pd.Series) -> pd.Series:
     return s.dt.tz_convert("UTC").dt.tz_localize(None).astype("datetime64[us]")
 
 
+def deleted_crm_accounts(frames: dict[str, pd.DataFrame]) -> set[str]:
+    """Contract accounts whose latest CRM version is deleted."""
+    accounts = frames["crm.accounts"].sort_values("_loaded_at", kind="stable")
+    latest = accounts.drop_duplicates("account_id", keep="last")
+    return set(latest.loc[latest["_is_deleted"].fillna(False).astype(bool), "account_id"])
+
+
 def live_event_rows(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """Every version of ``product.events`` except the keys whose latest version is deleted
-    (a connector of the family has no delete flag: it never had, or stopped sending, them)."""
+    (a connector of the family has no delete flag: it never had, or stopped sending, them) and
+    the events of accounts deleted in the CRM: the identity map matches live CRM accounts only,
+    so a product account of a deleted CRM account could never be matched. The equivalent drops
+    them too (the contract path would quarantine those dated after the deletion)."""
     events = frames["product.events"]
     latest = events.sort_values("_loaded_at", kind="stable").drop_duplicates("event_id", keep="last")
     deleted = latest.loc[latest["_is_deleted"].fillna(False).astype(bool), "event_id"]
-    return events.loc[~events["event_id"].isin(deleted)].copy()
+    keep = ~events["event_id"].isin(deleted) & ~events["account_id"].isin(
+        deleted_crm_accounts(frames)
+    )
+    return events.loc[keep].copy()
 
 
 def current_events(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
