@@ -1,0 +1,39 @@
+-- One row per Segment track call (tracks), typed: the event name (the feature), the user or
+-- anonymous id, the account id the product may send with it (context_group_id), times.
+{%- set relation = source('segment', 'tracks') %}
+{%- set present = source_columns('segment', 'tracks') %}
+
+with
+
+source as (
+
+    select * from {{ relation }}
+
+),
+
+renamed as (
+
+    select
+        -- ids
+        cast(id as {{ dbt.type_string() }}) as message_id,
+        nullif(trim(cast(anonymous_id as {{ dbt.type_string() }})), '') as anonymous_id,
+        nullif(trim(cast(user_id as {{ dbt.type_string() }})), '') as user_id,
+        nullif(trim({{ connector_column(present, 'context_group_id', dbt.type_string()) }}), '')
+            as context_group_id,
+        -- dimensions
+        nullif(trim(cast(event as {{ dbt.type_string() }})), '') as event_name,
+        nullif(trim({{ connector_column(present, 'event_text', dbt.type_string()) }}), '')
+            as event_text,
+        -- dates
+        cast({{ adapter.quote('timestamp') }} as {{ dbt.type_timestamp() }}) as occurred_at,
+        {{ connector_column(present, 'received_at', dbt.type_timestamp()) }} as received_at,
+        -- housekeeping
+        {{ connector_deleted(present) }} as is_deleted,
+        {{ connector_column(
+            present, [var('segment_loaded_at_column', 'uuid_ts'), 'received_at'], dbt.type_timestamp()
+        ) }} as loaded_at
+    from source
+
+)
+
+select * from renamed
