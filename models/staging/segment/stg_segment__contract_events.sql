@@ -37,7 +37,7 @@ pages as (
         anonymous_id,
         user_id,
         context_group_id,
-        {{ dbt.concat(["'page:'", 'lower(coalesce(page_name, page_path))']) }} as feature_key,
+        {{ dbt.concat(["'page:'", 'lower(trim(coalesce(page_name, page_path)))']) }} as feature_key,
         occurred_at,
         is_deleted,
         loaded_at

@@ -25,8 +25,8 @@ track_features as (
 page_features as (
 
     select
-        {{ dbt.concat(["'page:'", 'lower(coalesce(page_name, page_path))']) }} as feature_key,
-        max(coalesce(page_name, page_path)) as feature_name,
+        {{ dbt.concat(["'page:'", 'lower(trim(coalesce(page_name, page_path)))']) }} as feature_key,
+        max(trim(coalesce(page_name, page_path))) as feature_name,
         max(loaded_at) as loaded_at
     from {{ ref('stg_segment__pages') }}
     where coalesce(page_name, page_path) is not null
