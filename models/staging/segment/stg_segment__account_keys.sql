@@ -44,28 +44,65 @@ emails as (
 
 ),
 
-{%- for trait in ['group_name', 'crm_account_id', 'website_domain'] %}
-
-latest_{{ trait }} as (
+latest_group_name as (
 
     select
         group_id,
-        {{ trait }}
+        group_name
     from (
         select
             group_id,
-            {{ trait }},
+            group_name,
             row_number() over (
                 partition by group_id
                 order by occurred_at desc nulls last, loaded_at desc
             ) as recency_rank
         from group_calls
-        where {{ trait }} is not null
+        where group_name is not null
     ) as carrying
     where recency_rank = 1
 
 ),
-{%- endfor %}
+
+latest_crm_account_id as (
+
+    select
+        group_id,
+        crm_account_id
+    from (
+        select
+            group_id,
+            crm_account_id,
+            row_number() over (
+                partition by group_id
+                order by occurred_at desc nulls last, loaded_at desc
+            ) as recency_rank
+        from group_calls
+        where crm_account_id is not null
+    ) as carrying
+    where recency_rank = 1
+
+),
+
+latest_website_domain as (
+
+    select
+        group_id,
+        website_domain
+    from (
+        select
+            group_id,
+            website_domain,
+            row_number() over (
+                partition by group_id
+                order by occurred_at desc nulls last, loaded_at desc
+            ) as recency_rank
+        from group_calls
+        where website_domain is not null
+    ) as carrying
+    where recency_rank = 1
+
+),
 
 accounts as (
 

@@ -29,21 +29,22 @@ tracks as (
 
 {%- if var('segment_read_pages', true) %}
 
-pages as (
+    pages as (
 
-    select
-        'pages' as connector_table,
-        message_id,
-        anonymous_id,
-        user_id,
-        context_group_id,
-        {{ dbt.concat(["'page:'", 'lower(trim(coalesce(page_name, page_path)))']) }} as feature_key,
-        occurred_at,
-        is_deleted,
-        loaded_at
-    from {{ ref('stg_segment__pages') }}
+        select
+            'pages' as connector_table,
+            message_id,
+            anonymous_id,
+            user_id,
+            context_group_id,
+            {{ dbt.concat(["'page:'", 'lower(trim(coalesce(page_name, page_path)))']) }}
+                as feature_key,
+            occurred_at,
+            is_deleted,
+            loaded_at
+        from {{ ref('stg_segment__pages') }}
 
-),
+    ),
 {%- endif %}
 
 anonymous_ids as (
@@ -74,8 +75,8 @@ calls as (
 
     select * from tracks
     {%- if var('segment_read_pages', true) %}
-    union all
-    select * from pages
+        union all
+        select * from pages
     {%- endif %}
 
 ),
@@ -105,8 +106,13 @@ attributed as (
     left join memberships
         on
             identified.resolved_user_id = memberships.user_id
-            and (memberships.is_first_membership or identified.occurred_at >= memberships.member_from)
-            and (memberships.member_until is null or identified.occurred_at < memberships.member_until)
+            and (
+                memberships.is_first_membership or identified.occurred_at >= memberships.member_from
+            )
+            and (
+                memberships.member_until is null
+                or identified.occurred_at < memberships.member_until
+            )
 
 ),
 

@@ -4,7 +4,15 @@
 -- was. Segment has no list of features nor a notion of a key one: the events of var
 -- segment_key_events are key features; with an empty list none is marked and the key-feature
 -- factor is missing.
-{%- set key_events = var('segment_key_events', []) or [] %}
+{%- set key_events = [] %}
+{%- for event in var('segment_key_events', []) or [] %}
+    {%- do key_events.append("'" ~ (event | string | replace("'", "''")) ~ "'") %}
+{%- endfor %}
+{%- if key_events %}
+    {%- set is_key = 'feature_key in (' ~ key_events | join(', ') ~ ')' %}
+{%- else %}
+    {%- set is_key = 'null' %}
+{%- endif %}
 
 with
 
@@ -22,25 +30,26 @@ track_features as (
 
 {%- if var('segment_read_pages', true) %}
 
-page_features as (
+    page_features as (
 
-    select
-        {{ dbt.concat(["'page:'", 'lower(trim(coalesce(page_name, page_path)))']) }} as feature_key,
-        max(trim(coalesce(page_name, page_path))) as feature_name,
-        max(loaded_at) as loaded_at
-    from {{ ref('stg_segment__pages') }}
-    where coalesce(page_name, page_path) is not null
-    group by 1
+        select
+            {{ dbt.concat(["'page:'", 'lower(trim(coalesce(page_name, page_path)))']) }}
+                as feature_key,
+            max(trim(coalesce(page_name, page_path))) as feature_name,
+            max(loaded_at) as loaded_at
+        from {{ ref('stg_segment__pages') }}
+        where coalesce(page_name, page_path) is not null
+        group by 1
 
-),
+    ),
 {%- endif %}
 
 catalogue as (
 
     select * from track_features
     {%- if var('segment_read_pages', true) %}
-    union all
-    select * from page_features
+        union all
+        select * from page_features
     {%- endif %}
 
 ),
@@ -55,18 +64,7 @@ final as (
         -- dimensions
         cast(feature_name as {{ dbt.type_string() }}) as feature_name,
         -- flags
-        {%- if key_events %}
-        cast(
-            feature_key in (
-                {%- for event in key_events %}
-                '{{ event | string | replace("'", "''") }}'{{ "," if not loop.last }}
-                {%- endfor %}
-            )
-            as {{ dbt.type_boolean() }}
-        ) as is_key_feature,
-        {%- else %}
-        cast(null as {{ dbt.type_boolean() }}) as is_key_feature,
-        {%- endif %}
+        cast({{ is_key }} as {{ dbt.type_boolean() }}) as is_key_feature,
         -- housekeeping
         cast(loaded_at as {{ dbt.type_timestamp() }}) as _loaded_at,
         false as _is_deleted,

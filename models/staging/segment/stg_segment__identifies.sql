@@ -4,6 +4,12 @@
 {%- set relation = source('segment', 'identifies') %}
 {%- set present = source_columns('segment', 'identifies') %}
 {%- set account_trait = var('segment_account_trait', none) %}
+{%- if account_trait %}
+    {%- set account_trait_id = 'nullif(trim('
+        ~ connector_column(present, account_trait, dbt.type_string()) ~ "), '')" %}
+{%- else %}
+    {%- set account_trait_id = 'cast(null as ' ~ dbt.type_string() ~ ')' %}
+{%- endif %}
 
 with
 
@@ -21,12 +27,7 @@ renamed as (
         nullif(trim(cast(user_id as {{ dbt.type_string() }})), '') as user_id,
         nullif(trim({{ connector_column(present, 'anonymous_id', dbt.type_string()) }}), '')
             as anonymous_id,
-        {%- if account_trait %}
-        nullif(trim({{ connector_column(present, account_trait, dbt.type_string()) }}), '')
-            as account_trait_id,
-        {%- else %}
-        cast(null as {{ dbt.type_string() }}) as account_trait_id,
-        {%- endif %}
+        {{ account_trait_id }} as account_trait_id,
         -- dimensions
         -- PII: only the domain of the email is kept (identity matching)
         {{ normalize_domain(connector_column(

@@ -1,5 +1,6 @@
 -- One row per Segment table read and the contract table it feeds (connector_reconciliation):
--- every call is mapped or unused with the reason.
+-- every call is mapped or unused with the reason. Page calls are not read (nor counted) with
+-- var segment_read_pages false.
 --     connector_rows = mapped_rows + unused_rows
 {%- set read_pages = var('segment_read_pages', true) %}
 
@@ -29,30 +30,32 @@ tracks_features as (
 
 ),
 
-pages_events as (
+{%- if read_pages %}
 
-    select
-        'pages' as connector_table,
-        'product.events' as contract_table,
-        count(*) as connector_rows,
-        {{ 'count(*)' if read_pages else '0' }} as mapped_rows,
-        'var segment_read_pages is false' as reason
-    from {{ ref('stg_segment__pages') }}
+    pages_events as (
 
-),
+        select
+            'pages' as connector_table,
+            'product.events' as contract_table,
+            count(*) as connector_rows,
+            count(*) as mapped_rows,
+            cast(null as {{ dbt.type_string() }}) as reason
+        from {{ ref('stg_segment__pages') }}
 
-pages_features as (
+    ),
 
-    select
-        'pages' as connector_table,
-        'product.features' as contract_table,
-        count(*) as connector_rows,
-        {{ 'count(coalesce(page_name, page_path))' if read_pages else '0' }} as mapped_rows,
-        {{ "'page views without a name or path'" if read_pages else "'var segment_read_pages is false'" }}
-            as reason
-    from {{ ref('stg_segment__pages') }}
+    pages_features as (
 
-),
+        select
+            'pages' as connector_table,
+            'product.features' as contract_table,
+            count(*) as connector_rows,
+            count(coalesce(page_name, page_path)) as mapped_rows,
+            'page views without a name or path' as reason
+        from {{ ref('stg_segment__pages') }}
+
+    ),
+{%- endif %}
 
 identifies as (
 
@@ -83,10 +86,12 @@ counts as (
     select * from tracks_events
     union all
     select * from tracks_features
-    union all
-    select * from pages_events
-    union all
-    select * from pages_features
+    {%- if read_pages %}
+        union all
+        select * from pages_events
+        union all
+        select * from pages_features
+    {%- endif %}
     union all
     select * from identifies
     union all

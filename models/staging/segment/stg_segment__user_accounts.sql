@@ -5,36 +5,24 @@
 -- A call without a user id reaches its user through the anonymous id it was sent with. Two
 -- calls of one user at the same instant naming different accounts keep the greater id.
 {%- set account_trait = var('segment_account_trait', none) %}
+{%- set calls_model = 'stg_segment__identifies' if account_trait else 'stg_segment__groups' %}
+{%- set account_column = 'account_trait_id' if account_trait else 'group_id' %}
+-- depends_on: {{ ref('stg_segment__groups') }}
+-- depends_on: {{ ref('stg_segment__identifies') }}
 
 with
 
-{%- if account_trait %}
-
 calls as (
 
     select
         user_id,
         anonymous_id,
-        account_trait_id as source_account_id,
+        {{ account_column }} as source_account_id,
         occurred_at
-    from {{ ref('stg_segment__identifies') }}
-    where account_trait_id is not null and not is_deleted
+    from {{ ref(calls_model) }}
+    where {{ account_column }} is not null and not is_deleted
 
 ),
-{%- else %}
-
-calls as (
-
-    select
-        user_id,
-        anonymous_id,
-        group_id as source_account_id,
-        occurred_at
-    from {{ ref('stg_segment__groups') }}
-    where group_id is not null and not is_deleted
-
-),
-{%- endif %}
 
 anonymous_ids as (
 
