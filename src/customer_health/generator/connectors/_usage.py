@@ -61,7 +61,9 @@ def live_event_rows(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
     so a product account of a deleted CRM account could never be matched. The equivalent drops
     them too (the contract path would quarantine those dated after the deletion)."""
     events = frames["product.events"]
-    latest = events.sort_values("_loaded_at", kind="stable").drop_duplicates("event_id", keep="last")
+    latest = events.sort_values("_loaded_at", kind="stable").drop_duplicates(
+        "event_id", keep="last"
+    )
     deleted = latest.loc[latest["_is_deleted"].fillna(False).astype(bool), "event_id"]
     keep = ~events["event_id"].isin(deleted) & ~events["account_id"].isin(
         deleted_crm_accounts(frames)
@@ -101,7 +103,9 @@ def crm_accounts(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
     return accounts
 
 
-def explicit_accounts(account_ids: list[str], accounts: pd.DataFrame, ctx: LandingContext) -> set[str]:
+def explicit_accounts(
+    account_ids: list[str], accounts: pd.DataFrame, ctx: LandingContext
+) -> set[str]:
     """The accounts whose connector record carries the CRM id; the others link only by domain
     (an account without a website always carries the id, or nothing would link it). At least
     one of each when there are two accounts or more."""

@@ -120,8 +120,8 @@ def _event_frame(buckets: pd.DataFrame, object_column: str | None) -> pd.DataFra
             "timestamp": timestamp,
             "user_agent": np.where(
                 ip_hash % np.uint64(3) == 0,
-                "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 Safari/605.1.15",
-                "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/126.0 Safari/537.36",
+                "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) Safari/605.1.15",
+                "Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/126.0 Safari/537.36",
             ),
             "visitor_id": visitor,
         }
@@ -136,7 +136,9 @@ def _event_frame(buckets: pd.DataFrame, object_column: str | None) -> pd.DataFra
     return frame
 
 
-def _history_times(first: pd.Series, rng: np.random.Generator, n: int) -> tuple[pd.Series, pd.Series]:
+def _history_times(
+    first: pd.Series, rng: np.random.Generator, n: int
+) -> tuple[pd.Series, pd.Series]:
     """(last_updated_at, _fivetran_synced) of a current version: updated a little after its
     first activity, synced minutes to hours later."""
     updated = first + pd.to_timedelta(rng.integers(60, 86_400, n), unit="s")
@@ -171,13 +173,21 @@ def land(frames: dict[str, pd.DataFrame], ctx: LandingContext) -> dict[str, pd.D
         frame.loc[empty, "account_id"] = ""
     # anonymous visitors on tagged pages: no account anywhere (quarantined by the adapter)
     if len(page_event) and ANONYMOUS_BUCKETS:
-        anonymous = page_event.sample(n=min(ANONYMOUS_BUCKETS, len(page_event)), random_state=1).copy()
-        anonymous["visitor_id"] = "_PENDO_T_" + pd.Series(
-            hex_ids(hash64(anonymous["_fivetran_id"].to_numpy(dtype=object)), 12)
-        ).str.upper().to_numpy()
+        anonymous = page_event.sample(
+            n=min(ANONYMOUS_BUCKETS, len(page_event)), random_state=1
+        ).copy()
+        anonymous["visitor_id"] = (
+            "_PENDO_T_"
+            + pd.Series(hex_ids(hash64(anonymous["_fivetran_id"].to_numpy(dtype=object)), 12))
+            .str.upper()
+            .to_numpy()
+        )
         anonymous["account_id"] = None
         anonymous["_fivetran_id"] = hex_ids(
-            hash64(anonymous["_fivetran_id"].to_numpy(dtype=object), anonymous["visitor_id"].to_numpy()), 16
+            hash64(
+                anonymous["_fivetran_id"].to_numpy(dtype=object), anonymous["visitor_id"].to_numpy()
+            ),
+            16,
         )
         page_event = pd.concat([page_event, anonymous], ignore_index=True)
 
@@ -261,7 +271,9 @@ def land(frames: dict[str, pd.DataFrame], ctx: LandingContext) -> dict[str, pd.D
             "_fivetran_synced": acc_synced,
             "first_visit": acc_first,
             "id": acc["account_id"].map(ids).to_numpy(dtype=object),
-            "id_hash": (hash64(acc["account_id"].map(ids).to_numpy()) % np.uint64(2**31)).astype(np.int64),
+            "id_hash": (hash64(acc["account_id"].map(ids).to_numpy()) % np.uint64(2**31)).astype(
+                np.int64
+            ),
             "last_updated_at": acc_updated,
             "last_visit": naive_utc(acc["last_visit"]),
             "agent_name": names,
@@ -315,7 +327,9 @@ def land(frames: dict[str, pd.DataFrame], ctx: LandingContext) -> dict[str, pd.D
     older["is_core_event"] = False
     older["name"] = older["name"].str.lower() + " (draft)"
     catalogue = pd.concat([catalogue, older], ignore_index=True)
-    feature_history = catalogue.loc[~catalogue["_page"]].drop(columns="_page").reset_index(drop=True)
+    feature_history = (
+        catalogue.loc[~catalogue["_page"]].drop(columns="_page").reset_index(drop=True)
+    )
     page_history = (
         catalogue.loc[catalogue["_page"]]
         .drop(columns=["_page", "is_core_event", "page_id"])

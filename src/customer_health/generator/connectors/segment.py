@@ -106,7 +106,9 @@ def land(frames: dict[str, pd.DataFrame], ctx: LandingContext) -> dict[str, pd.D
     )
     nu = len(users)
     users["anonymous_id"] = hex_ids(hash64(users["user_id"].to_numpy(object)), 16)
-    users["anonymous_id"] = users["anonymous_id"].str.slice(0, 8) + "-" + users["anonymous_id"].str.slice(8)
+    users["anonymous_id"] = (
+        users["anonymous_id"].str.slice(0, 8) + "-" + users["anonymous_id"].str.slice(8)
+    )
     users["anonymous_events"] = np.where(
         rng.random(nu) < ANONYMOUS_USER_SHARE, rng.integers(1, 4, nu), 0
     )
@@ -153,10 +155,17 @@ def land(frames: dict[str, pd.DataFrame], ctx: LandingContext) -> dict[str, pd.D
             "id": rows["message_id"].to_numpy(object),
             "anonymous_id": user_rows["anonymous_id"].to_numpy(object),
             "user_id": np.where(is_anonymous, None, rows["user_id"].to_numpy(object)),
-            **{k: v.to_numpy() for k, v in _client_columns(pd.Series(rows["ts"].to_numpy()), rng).items()},
+            **{
+                k: v.to_numpy()
+                for k, v in _client_columns(pd.Series(rows["ts"].to_numpy()), rng).items()
+            },
             "uuid_ts": rows["uuid_ts"].to_numpy(),
-            "context_ip": ("10.2." + pd.Series(ip % np.uint64(250)).astype(str) + ".7").to_numpy(object),
-            "context_user_agent": np.where(mobile, "ProductApp/5.2 (iPhone; iOS 17.5)", "Mozilla/5.0"),
+            "context_ip": ("10.2." + pd.Series(ip % np.uint64(250)).astype(str) + ".7").to_numpy(
+                object
+            ),
+            "context_user_agent": np.where(
+                mobile, "ProductApp/5.2 (iPhone; iOS 17.5)", "Mozilla/5.0"
+            ),
             "context_library_name": np.where(mobile, "analytics-ios", WEB),
             "context_page_path": "/app",
             "context_group_id": np.where(
