@@ -1,7 +1,7 @@
 -- One row per Segment page call (pages), typed: the page's name and path (the page view's
 -- feature), the user or anonymous id, the account id the product may send, times. Disabled
 -- with var segment_read_pages false (an export without page calls).
-{{ config(enabled=var('segment_read_pages', true)) }}
+{{ config(enabled=shape_of('product') == 'segment' and var('segment_read_pages', true)) }}
 {%- set relation = source('segment', 'pages') %}
 {%- set present = source_columns('segment', 'pages') %}
 
