@@ -23,9 +23,19 @@ ranked as (
         row_number() over (
             partition by anonymous_id
             order by occurred_at desc nulls last, loaded_at desc, user_id desc
-        ) as recency_rank,
-        count(distinct user_id) over (partition by anonymous_id) as users_identified
+        ) as recency_rank
     from identifies
+
+),
+
+-- count(distinct) is no window function on every engine
+users_per_id as (
+
+    select
+        anonymous_id,
+        count(distinct user_id) as users_identified
+    from identifies
+    group by 1
 
 ),
 
@@ -33,14 +43,16 @@ final as (
 
     select
         -- ids
-        anonymous_id,
-        user_id,
+        ranked.anonymous_id,
+        ranked.user_id,
         -- measures
-        users_identified,
+        users_per_id.users_identified,
         -- dates
-        occurred_at as identified_at
+        ranked.occurred_at as identified_at
     from ranked
-    where recency_rank = 1
+    inner join users_per_id
+        on ranked.anonymous_id = users_per_id.anonymous_id
+    where ranked.recency_rank = 1
 
 )
 
