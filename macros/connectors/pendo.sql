@@ -4,14 +4,13 @@
     _fivetran_id) and whether the row is the latest sync of its bucket. `object_column` is the
     table's feature_id or page_id. -#}
 {% macro pendo_event_buckets(table_name, object_column) -%}
-    {%- set relation = source('pendo', table_name) -%}
-    {%- set present = source_columns('pendo', table_name) -%}
-    {%- set timestamp_column = adapter.quote('timestamp') -%}
+    {%- set landed = connector_source('pendo', table_name) -%}
+    {%- set present = landed.present -%}
 with
 
 source as (
 
-    select * from {{ relation }}
+    select * from {{ landed.relation }}
 
 ),
 
@@ -20,16 +19,18 @@ renamed as (
     select
         -- ids
         {{ generate_surrogate_key([
-            timestamp_column, 'visitor_id', 'account_id',
+            connector_column_quoted(present, 'timestamp', dbt.type_timestamp()),
+            connector_column(present, 'visitor_id', dbt.type_string()),
+            connector_column(present, 'account_id', dbt.type_string()),
             connector_column(present, 'server_name', dbt.type_string()),
             connector_column(present, 'remote_ip', dbt.type_string()),
             connector_column(present, object_column, dbt.type_string()),
             connector_column(present, '_fivetran_id', dbt.type_string()),
         ]) }} as bucket_key,
         {{ connector_column(present, '_fivetran_id', dbt.type_string()) }} as fivetran_id,
-        nullif(trim(cast(visitor_id as {{ dbt.type_string() }})), '') as visitor_id,
+        nullif(trim({{ connector_column(present, 'visitor_id', dbt.type_string()) }}), '') as visitor_id,
         -- empty for anonymous visitors and for events sent without an account
-        nullif(trim(cast(account_id as {{ dbt.type_string() }})), '') as account_id,
+        nullif(trim({{ connector_column(present, 'account_id', dbt.type_string()) }}), '') as account_id,
         nullif(trim({{ connector_column(present, object_column, dbt.type_string()) }}), '')
             as {{ object_column }},
         {{ connector_column(present, 'app_id', dbt.type_string()) }} as app_id,
@@ -38,10 +39,10 @@ renamed as (
         {{ connector_column(present, 'num_events', dbt.type_bigint()) }} as num_events,
         {{ connector_column(present, 'num_minutes', dbt.type_bigint()) }} as num_minutes,
         -- dates
-        cast({{ timestamp_column }} as {{ dbt.type_timestamp() }}) as bucket_at,
+        {{ connector_column_quoted(present, 'timestamp', dbt.type_timestamp()) }} as bucket_at,
         -- housekeeping
         {{ connector_deleted(present) }} as is_deleted,
-        {{ connector_loaded_at(present) }} as loaded_at
+        {{ connector_loaded_at_or_null(present) }} as loaded_at
     from source
 
 ),

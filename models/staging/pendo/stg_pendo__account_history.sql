@@ -2,14 +2,14 @@
 -- last_updated_at), with the columns the identity map reads and whether it is the account's
 -- current version: the latest last_updated_at, Pendo's own version time (a re-synced old
 -- version can carry a later _fivetran_synced).
-{%- set relation = source('pendo', 'account_history') %}
-{%- set present = source_columns('pendo', 'account_history') %}
+{%- set landed = connector_source('pendo', 'account_history') %}
+{%- set present = landed.present %}
 
 with
 
 source as (
 
-    select * from {{ relation }}
+    select * from {{ landed.relation }}
 
 ),
 
@@ -17,7 +17,7 @@ renamed as (
 
     select
         -- ids
-        nullif(trim(cast(id as {{ dbt.type_string() }})), '') as account_id,
+        nullif(trim({{ connector_column(present, 'id', dbt.type_string()) }}), '') as account_id,
         -- the CRM account id the account carries (var pendo_crm_id_column: the id itself, or
         -- an agent_* / salesforce_* column)
         nullif(trim({{ connector_column(
@@ -34,7 +34,7 @@ renamed as (
             as last_updated_at,
         -- housekeeping
         {{ connector_deleted(present) }} as is_deleted,
-        {{ connector_loaded_at(present) }} as loaded_at
+        {{ connector_loaded_at_or_null(present) }} as loaded_at
     from source
 
 ),

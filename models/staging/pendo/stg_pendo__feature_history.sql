@@ -1,14 +1,14 @@
 -- One row per version of a Pendo feature (feature_history: one row per id and last_updated_at), and
 -- whether it is the feature's current version: the latest last_updated_at, Pendo's own version time
 -- (a re-synced old version can carry a later _fivetran_synced).
-{%- set relation = source('pendo', 'feature_history') %}
-{%- set present = source_columns('pendo', 'feature_history') %}
+{%- set landed = connector_source('pendo', 'feature_history') %}
+{%- set present = landed.present %}
 
 with
 
 source as (
 
-    select * from {{ relation }}
+    select * from {{ landed.relation }}
 
 ),
 
@@ -16,7 +16,7 @@ renamed as (
 
     select
         -- ids
-        nullif(trim(cast(id as {{ dbt.type_string() }})), '') as feature_id,
+        nullif(trim({{ connector_column(present, 'id', dbt.type_string()) }}), '') as feature_id,
         {{ connector_column(present, 'app_id', dbt.type_string()) }} as app_id,
         -- dimensions
         {{ connector_column(present, 'name', dbt.type_string()) }} as feature_name,
@@ -29,7 +29,7 @@ renamed as (
             as last_updated_at,
         -- housekeeping
         {{ connector_deleted(present) }} as is_deleted,
-        {{ connector_loaded_at(present) }} as loaded_at
+        {{ connector_loaded_at_or_null(present) }} as loaded_at
     from source
 
 ),

@@ -1,14 +1,14 @@
 -- One row per version of a Pendo page (page_history: one row per id and last_updated_at), and
 -- whether it is the page's current version: the latest last_updated_at, Pendo's own version time
 -- (a re-synced old version can carry a later _fivetran_synced).
-{%- set relation = source('pendo', 'page_history') %}
-{%- set present = source_columns('pendo', 'page_history') %}
+{%- set landed = connector_source('pendo', 'page_history') %}
+{%- set present = landed.present %}
 
 with
 
 source as (
 
-    select * from {{ relation }}
+    select * from {{ landed.relation }}
 
 ),
 
@@ -16,7 +16,7 @@ renamed as (
 
     select
         -- ids
-        nullif(trim(cast(id as {{ dbt.type_string() }})), '') as page_id,
+        nullif(trim({{ connector_column(present, 'id', dbt.type_string()) }}), '') as page_id,
         {{ connector_column(present, 'app_id', dbt.type_string()) }} as app_id,
         -- dimensions
         {{ connector_column(present, 'name', dbt.type_string()) }} as page_name,
@@ -26,7 +26,7 @@ renamed as (
             as last_updated_at,
         -- housekeeping
         {{ connector_deleted(present) }} as is_deleted,
-        {{ connector_loaded_at(present) }} as loaded_at
+        {{ connector_loaded_at_or_null(present) }} as loaded_at
     from source
 
 ),

@@ -1,13 +1,13 @@
 -- One row per Pendo visitor-account link (visitor_account_history: a visitor may belong to
 -- several accounts), with whether it belongs to the visitor's latest version.
-{%- set relation = source('pendo', 'visitor_account_history') %}
-{%- set present = source_columns('pendo', 'visitor_account_history') %}
+{%- set landed = connector_source('pendo', 'visitor_account_history') %}
+{%- set present = landed.present %}
 
 with
 
 source as (
 
-    select * from {{ relation }}
+    select * from {{ landed.relation }}
 
 ),
 
@@ -15,14 +15,16 @@ renamed as (
 
     select
         -- ids
-        nullif(trim(cast(visitor_id as {{ dbt.type_string() }})), '') as visitor_id,
-        nullif(trim(cast(account_id as {{ dbt.type_string() }})), '') as account_id,
+        nullif(trim({{ connector_column(present, 'visitor_id', dbt.type_string()) }}), '')
+            as visitor_id,
+        nullif(trim({{ connector_column(present, 'account_id', dbt.type_string()) }}), '')
+            as account_id,
         -- dates
         {{ connector_column(present, 'visitor_last_updated_at', dbt.type_timestamp()) }}
             as visitor_last_updated_at,
         -- housekeeping
         {{ connector_deleted(present) }} as is_deleted,
-        {{ connector_loaded_at(present) }} as loaded_at
+        {{ connector_loaded_at_or_null(present) }} as loaded_at
     from source
 
 ),

@@ -1,14 +1,14 @@
 -- One row per version of a Pendo visitor (visitor_history: one row per id and
 -- last_updated_at), with the visitor's account and email domain at that version, and whether it
 -- is the visitor's current version (latest last_updated_at). The email itself is not passed on.
-{%- set relation = source('pendo', 'visitor_history') %}
-{%- set present = source_columns('pendo', 'visitor_history') %}
+{%- set landed = connector_source('pendo', 'visitor_history') %}
+{%- set present = landed.present %}
 
 with
 
 source as (
 
-    select * from {{ relation }}
+    select * from {{ landed.relation }}
 
 ),
 
@@ -16,7 +16,7 @@ renamed as (
 
     select
         -- ids
-        nullif(trim(cast(id as {{ dbt.type_string() }})), '') as visitor_id,
+        nullif(trim({{ connector_column(present, 'id', dbt.type_string()) }}), '') as visitor_id,
         nullif(trim({{ connector_column(present, 'account_id', dbt.type_string()) }}), '')
             as account_id,
         -- dimensions
@@ -31,7 +31,7 @@ renamed as (
             as last_updated_at,
         -- housekeeping
         {{ connector_deleted(present) }} as is_deleted,
-        {{ connector_loaded_at(present) }} as loaded_at
+        {{ connector_loaded_at_or_null(present) }} as loaded_at
     from source
 
 ),

@@ -1,14 +1,14 @@
 -- One row per Segment group call (groups), typed: the account (group_id) a user belongs to, and
 -- the group traits the identity map reads: name, CRM account id and website domain (vars
 -- segment_account_name_trait, segment_crm_id_trait, segment_website_trait).
-{%- set relation = source('segment', 'groups') %}
-{%- set present = source_columns('segment', 'groups') %}
+{%- set landed = connector_source('segment', 'groups') %}
+{%- set present = landed.present %}
 
 with
 
 source as (
 
-    select * from {{ relation }}
+    select * from {{ landed.relation }}
 
 ),
 
@@ -16,9 +16,10 @@ renamed as (
 
     select
         -- ids
-        cast(id as {{ dbt.type_string() }}) as message_id,
-        nullif(trim(cast(group_id as {{ dbt.type_string() }})), '') as group_id,
-        nullif(trim(cast(user_id as {{ dbt.type_string() }})), '') as user_id,
+        {{ connector_column(present, 'id', dbt.type_string()) }} as message_id,
+        nullif(trim({{ connector_column(present, 'group_id', dbt.type_string()) }}), '')
+            as group_id,
+        nullif(trim({{ connector_column(present, 'user_id', dbt.type_string()) }}), '') as user_id,
         nullif(trim({{ connector_column(present, 'anonymous_id', dbt.type_string()) }}), '')
             as anonymous_id,
         nullif(trim({{ connector_column(
@@ -32,7 +33,7 @@ renamed as (
             present, var('segment_website_trait', 'website'), dbt.type_string()
         )) }} as website_domain,
         -- dates
-        cast({{ adapter.quote('timestamp') }} as {{ dbt.type_timestamp() }}) as occurred_at,
+        {{ connector_column_quoted(present, 'timestamp', dbt.type_timestamp()) }} as occurred_at,
         -- housekeeping
         {{ connector_deleted(present) }} as is_deleted,
         {{ connector_column(

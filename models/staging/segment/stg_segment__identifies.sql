@@ -1,8 +1,8 @@
 -- One row per Segment identify call (identifies), typed: the user, the anonymous id it links to
 -- the user, the domain of the email trait (var segment_email_trait; the email itself is not
 -- passed on) and, with var segment_account_trait, the account id the trait holds.
-{%- set relation = source('segment', 'identifies') %}
-{%- set present = source_columns('segment', 'identifies') %}
+{%- set landed = connector_source('segment', 'identifies') %}
+{%- set present = landed.present %}
 {%- set account_trait = var('segment_account_trait', none) %}
 {%- if account_trait %}
     {%- set account_trait_id = 'nullif(trim('
@@ -15,7 +15,7 @@ with
 
 source as (
 
-    select * from {{ relation }}
+    select * from {{ landed.relation }}
 
 ),
 
@@ -23,8 +23,8 @@ renamed as (
 
     select
         -- ids
-        cast(id as {{ dbt.type_string() }}) as message_id,
-        nullif(trim(cast(user_id as {{ dbt.type_string() }})), '') as user_id,
+        {{ connector_column(present, 'id', dbt.type_string()) }} as message_id,
+        nullif(trim({{ connector_column(present, 'user_id', dbt.type_string()) }}), '') as user_id,
         nullif(trim({{ connector_column(present, 'anonymous_id', dbt.type_string()) }}), '')
             as anonymous_id,
         {{ account_trait_id }} as account_trait_id,
@@ -34,7 +34,7 @@ renamed as (
             present, var('segment_email_trait', 'email'), dbt.type_string()
         )) }} as email_domain,
         -- dates
-        cast({{ adapter.quote('timestamp') }} as {{ dbt.type_timestamp() }}) as occurred_at,
+        {{ connector_column_quoted(present, 'timestamp', dbt.type_timestamp()) }} as occurred_at,
         -- housekeeping
         {{ connector_deleted(present) }} as is_deleted,
         {{ connector_column(

@@ -2,14 +2,14 @@
 -- feature), the user or anonymous id, the account id the product may send, times. Disabled
 -- with var segment_read_pages false (an export without page calls).
 {{ config(enabled=shape_of('product') == 'segment' and var('segment_read_pages', true)) }}
-{%- set relation = source('segment', 'pages') %}
-{%- set present = source_columns('segment', 'pages') %}
+{%- set landed = connector_source('segment', 'pages') %}
+{%- set present = landed.present %}
 
 with
 
 source as (
 
-    select * from {{ relation }}
+    select * from {{ landed.relation }}
 
 ),
 
@@ -17,16 +17,17 @@ renamed as (
 
     select
         -- ids
-        cast(id as {{ dbt.type_string() }}) as message_id,
-        nullif(trim(cast(anonymous_id as {{ dbt.type_string() }})), '') as anonymous_id,
-        nullif(trim(cast(user_id as {{ dbt.type_string() }})), '') as user_id,
+        {{ connector_column(present, 'id', dbt.type_string()) }} as message_id,
+        nullif(trim({{ connector_column(present, 'anonymous_id', dbt.type_string()) }}), '')
+            as anonymous_id,
+        nullif(trim({{ connector_column(present, 'user_id', dbt.type_string()) }}), '') as user_id,
         nullif(trim({{ connector_column(present, 'context_group_id', dbt.type_string()) }}), '')
             as context_group_id,
         -- dimensions
         nullif(trim({{ connector_column(present, 'name', dbt.type_string()) }}), '') as page_name,
         nullif(trim({{ connector_column(present, 'path', dbt.type_string()) }}), '') as page_path,
         -- dates
-        cast({{ adapter.quote('timestamp') }} as {{ dbt.type_timestamp() }}) as occurred_at,
+        {{ connector_column_quoted(present, 'timestamp', dbt.type_timestamp()) }} as occurred_at,
         {{ connector_column(present, 'received_at', dbt.type_timestamp()) }} as received_at,
         -- housekeeping
         {{ connector_deleted(present) }} as is_deleted,

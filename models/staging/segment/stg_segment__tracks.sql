@@ -1,13 +1,13 @@
 -- One row per Segment track call (tracks), typed: the event name (the feature), the user or
 -- anonymous id, the account id the product may send with it (context_group_id), times.
-{%- set relation = source('segment', 'tracks') %}
-{%- set present = source_columns('segment', 'tracks') %}
+{%- set landed = connector_source('segment', 'tracks') %}
+{%- set present = landed.present %}
 
 with
 
 source as (
 
-    select * from {{ relation }}
+    select * from {{ landed.relation }}
 
 ),
 
@@ -15,17 +15,18 @@ renamed as (
 
     select
         -- ids
-        cast(id as {{ dbt.type_string() }}) as message_id,
-        nullif(trim(cast(anonymous_id as {{ dbt.type_string() }})), '') as anonymous_id,
-        nullif(trim(cast(user_id as {{ dbt.type_string() }})), '') as user_id,
+        {{ connector_column(present, 'id', dbt.type_string()) }} as message_id,
+        nullif(trim({{ connector_column(present, 'anonymous_id', dbt.type_string()) }}), '')
+            as anonymous_id,
+        nullif(trim({{ connector_column(present, 'user_id', dbt.type_string()) }}), '') as user_id,
         nullif(trim({{ connector_column(present, 'context_group_id', dbt.type_string()) }}), '')
             as context_group_id,
         -- dimensions
-        nullif(trim(cast(event as {{ dbt.type_string() }})), '') as event_name,
+        nullif(trim({{ connector_column(present, 'event', dbt.type_string()) }}), '') as event_name,
         nullif(trim({{ connector_column(present, 'event_text', dbt.type_string()) }}), '')
             as event_text,
         -- dates
-        cast({{ adapter.quote('timestamp') }} as {{ dbt.type_timestamp() }}) as occurred_at,
+        {{ connector_column_quoted(present, 'timestamp', dbt.type_timestamp()) }} as occurred_at,
         {{ connector_column(present, 'received_at', dbt.type_timestamp()) }} as received_at,
         -- housekeeping
         {{ connector_deleted(present) }} as is_deleted,

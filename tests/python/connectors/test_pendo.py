@@ -5,9 +5,14 @@ its CRM account, and the landing's quirks reach the contract as the adapter says
 
 from __future__ import annotations
 
+import shutil
+from dataclasses import replace
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
+from customer_health import dbt as dbt_runner
 from customer_health.generator import connectors
 from customer_health.generator.connectors import pendo
 
@@ -164,3 +169,38 @@ def test_the_lander_does_not_touch_its_input() -> None:
     connectors.land(frames, SHAPES)
     for key, frame in before.items():
         pd.testing.assert_frame_equal(frames[key], frame)
+
+
+def test_missing_tables_and_columns_are_missing_signals(pair: harness.Pair, tmp_path: Path) -> None:
+    """An export without the event and visitor_account_history tables, num_events and
+    is_core_event still builds: the tables read as empty, a bucket counts as one event, and no
+    feature is marked, so key-feature adoption is missing (not zero)."""
+    path = tmp_path / "missing.duckdb"
+    shutil.copy(pair.connector.duckdb_path, path)
+    wh = replace(pair.connector, duckdb_path=path)
+    with wh.connect() as con:
+        cur = con.cursor()
+        cur.execute("drop table pendo.event")
+        cur.execute("drop table pendo.visitor_account_history")
+        cur.execute("alter table pendo.feature_event drop column num_events")
+        cur.execute("alter table pendo.feature_history drop column is_core_event")
+    dbt_runner.run(
+        ["build", "--select", "staging.pendo+", "--exclude-resource-type", "unit_test"],
+        wh,
+        dbt_vars=harness.build_vars(SHAPES),
+        quiet=True,
+    )
+    rec = wh.query_df("select * from quarantine.connector_reconciliation").set_index(
+        "connector_table"
+    )
+    assert rec.loc["event", "connector_rows"] == 0
+    assert rec.loc["visitor_account_history", "connector_rows"] == 0
+    assert harness.reconciliation_gaps(wh).empty
+    marked = wh.query_df("select count(is_key_feature) as n from staging.stg_product__features")
+    assert marked["n"].iloc[0] == 0
+    adoption = wh.query_df(
+        "select count(raw_value) as n from marts.mart_account_health_factors "
+        "where factor_name = 'usage_key_feature_adoption_28d'"
+    )
+    assert adoption["n"].iloc[0] == 0
+    assert wh.query_df("select count(*) as n from marts.mart_account_health")["n"].iloc[0] > 0

@@ -6,9 +6,14 @@ says."""
 
 from __future__ import annotations
 
+import shutil
+from dataclasses import replace
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
+from customer_health import dbt as dbt_runner
 from customer_health.generator import connectors
 from customer_health.generator.connectors import segment
 
@@ -148,3 +153,41 @@ def test_the_lander_does_not_touch_its_input() -> None:
     connectors.land(frames, SHAPES)
     for key, frame in before.items():
         pd.testing.assert_frame_equal(frames[key], frame)
+
+
+def test_missing_tables_and_traits_are_missing_signals(pair: harness.Pair, tmp_path: Path) -> None:
+    """An export without page calls, without the website trait and without context_group_id
+    still builds: page views are missing, accounts come from group calls, and groups still
+    match their CRM accounts by the CRM id trait or their users' emails."""
+    path = tmp_path / "missing.duckdb"
+    shutil.copy(pair.connector.duckdb_path, path)
+    wh = replace(pair.connector, duckdb_path=path)
+    with wh.connect() as con:
+        cur = con.cursor()
+        cur.execute("drop table segment.pages")
+        cur.execute("alter table segment.groups drop column website")
+        cur.execute("alter table segment.tracks drop column context_group_id")
+    dbt_runner.run(
+        ["build", "--select", "staging.segment+", "--exclude-resource-type", "unit_test"],
+        wh,
+        dbt_vars=harness.build_vars(SHAPES),
+        quiet=True,
+    )
+    assert harness.reconciliation_gaps(wh).empty
+    pages = wh.query_df(
+        "select sum(connector_rows) as n from quarantine.connector_reconciliation "
+        "where connector_table = 'pages'"
+    )
+    assert pages["n"].iloc[0] == 0
+    features = wh.query_df("select feature_key from staging.stg_product__features")
+    assert not features["feature_key"].str.startswith("page:").any()
+    status = wh.query_df(
+        "select match_status, count(*) as n from intermediate.int_identity__account_map group by 1"
+    ).set_index("match_status")["n"]
+    assert status.to_dict() == {
+        "matched": len(pair.landing.connector["segment.groups"]["group_id"].unique())
+    }
+    quarantined = wh.query_df(
+        "select count(*) as n from quarantine.quarantine where raw_table = 'product.events'"
+    )
+    assert quarantined["n"].iloc[0] == segment.STRAY_ANONYMOUS
