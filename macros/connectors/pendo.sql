@@ -4,7 +4,7 @@
     _fivetran_id) and whether the row is the latest sync of its bucket. `object_column` is the
     table's feature_id or page_id. -#}
 {% macro pendo_event_buckets(table_name, object_column) -%}
-    {%- set landed = connector_source('pendo', table_name) -%}
+    {%- set landed = usage_connector_source('pendo', table_name) -%}
     {%- set present = landed.present -%}
 with
 
@@ -19,7 +19,7 @@ renamed as (
     select
         -- ids
         {{ generate_surrogate_key([
-            connector_column_quoted(present, 'timestamp', dbt.type_timestamp()),
+            usage_column_quoted(present, 'timestamp', dbt.type_timestamp()),
             connector_column(present, 'visitor_id', dbt.type_string()),
             connector_column(present, 'account_id', dbt.type_string()),
             connector_column(present, 'server_name', dbt.type_string()),
@@ -39,10 +39,10 @@ renamed as (
         {{ connector_column(present, 'num_events', dbt.type_bigint()) }} as num_events,
         {{ connector_column(present, 'num_minutes', dbt.type_bigint()) }} as num_minutes,
         -- dates
-        {{ connector_column_quoted(present, 'timestamp', dbt.type_timestamp()) }} as bucket_at,
+        {{ usage_column_quoted(present, 'timestamp', dbt.type_timestamp()) }} as bucket_at,
         -- housekeeping
         {{ connector_deleted(present) }} as is_deleted,
-        {{ connector_loaded_at_or_null(present) }} as loaded_at
+        {{ usage_loaded_at_or_null(present) }} as loaded_at
     from source
 
 ),

@@ -2,7 +2,7 @@
 -- last_updated_at), with the columns the identity map reads and whether it is the account's
 -- current version: the latest last_updated_at, Pendo's own version time (a re-synced old
 -- version can carry a later _fivetran_synced).
-{%- set landed = connector_source('pendo', 'account_history') %}
+{%- set landed = usage_connector_source('pendo', 'account_history') %}
 {%- set present = landed.present %}
 
 with
@@ -34,7 +34,7 @@ renamed as (
             as last_updated_at,
         -- housekeeping
         {{ connector_deleted(present) }} as is_deleted,
-        {{ connector_loaded_at_or_null(present) }} as loaded_at
+        {{ usage_loaded_at_or_null(present) }} as loaded_at
     from source
 
 ),

@@ -1,7 +1,7 @@
 -- One row per version of a Pendo feature (feature_history: one row per id and last_updated_at), and
 -- whether it is the feature's current version: the latest last_updated_at, Pendo's own version time
 -- (a re-synced old version can carry a later _fivetran_synced).
-{%- set landed = connector_source('pendo', 'feature_history') %}
+{%- set landed = usage_connector_source('pendo', 'feature_history') %}
 {%- set present = landed.present %}
 
 with
@@ -29,7 +29,7 @@ renamed as (
             as last_updated_at,
         -- housekeeping
         {{ connector_deleted(present) }} as is_deleted,
-        {{ connector_loaded_at_or_null(present) }} as loaded_at
+        {{ usage_loaded_at_or_null(present) }} as loaded_at
     from source
 
 ),

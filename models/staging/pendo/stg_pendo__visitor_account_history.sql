@@ -1,6 +1,6 @@
 -- One row per Pendo visitor-account link (visitor_account_history: a visitor may belong to
 -- several accounts), with whether it belongs to the visitor's latest version.
-{%- set landed = connector_source('pendo', 'visitor_account_history') %}
+{%- set landed = usage_connector_source('pendo', 'visitor_account_history') %}
 {%- set present = landed.present %}
 
 with
@@ -24,7 +24,7 @@ renamed as (
             as visitor_last_updated_at,
         -- housekeeping
         {{ connector_deleted(present) }} as is_deleted,
-        {{ connector_loaded_at_or_null(present) }} as loaded_at
+        {{ usage_loaded_at_or_null(present) }} as loaded_at
     from source
 
 ),

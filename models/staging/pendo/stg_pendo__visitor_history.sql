@@ -1,7 +1,7 @@
 -- One row per version of a Pendo visitor (visitor_history: one row per id and
 -- last_updated_at), with the visitor's account and email domain at that version, and whether it
 -- is the visitor's current version (latest last_updated_at). The email itself is not passed on.
-{%- set landed = connector_source('pendo', 'visitor_history') %}
+{%- set landed = usage_connector_source('pendo', 'visitor_history') %}
 {%- set present = landed.present %}
 
 with
@@ -31,7 +31,7 @@ renamed as (
             as last_updated_at,
         -- housekeeping
         {{ connector_deleted(present) }} as is_deleted,
-        {{ connector_loaded_at_or_null(present) }} as loaded_at
+        {{ usage_loaded_at_or_null(present) }} as loaded_at
     from source
 
 ),

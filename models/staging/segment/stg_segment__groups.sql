@@ -1,7 +1,7 @@
 -- One row per Segment group call (groups), typed: the account (group_id) a user belongs to, and
 -- the group traits the identity map reads: name, CRM account id and website domain (vars
 -- segment_account_name_trait, segment_crm_id_trait, segment_website_trait).
-{%- set landed = connector_source('segment', 'groups') %}
+{%- set landed = usage_connector_source('segment', 'groups') %}
 {%- set present = landed.present %}
 
 with
@@ -33,7 +33,7 @@ renamed as (
             present, var('segment_website_trait', 'website'), dbt.type_string()
         )) }} as website_domain,
         -- dates
-        {{ connector_column_quoted(present, 'timestamp', dbt.type_timestamp()) }} as occurred_at,
+        {{ usage_column_quoted(present, 'timestamp', dbt.type_timestamp()) }} as occurred_at,
         -- housekeeping
         {{ connector_deleted(present) }} as is_deleted,
         {{ connector_column(

@@ -1,7 +1,7 @@
 -- One row per Segment identify call (identifies), typed: the user, the anonymous id it links to
 -- the user, the domain of the email trait (var segment_email_trait; the email itself is not
 -- passed on) and, with var segment_account_trait, the account id the trait holds.
-{%- set landed = connector_source('segment', 'identifies') %}
+{%- set landed = usage_connector_source('segment', 'identifies') %}
 {%- set present = landed.present %}
 {%- set account_trait = var('segment_account_trait', none) %}
 {%- if account_trait %}
@@ -34,7 +34,7 @@ renamed as (
             present, var('segment_email_trait', 'email'), dbt.type_string()
         )) }} as email_domain,
         -- dates
-        {{ connector_column_quoted(present, 'timestamp', dbt.type_timestamp()) }} as occurred_at,
+        {{ usage_column_quoted(present, 'timestamp', dbt.type_timestamp()) }} as occurred_at,
         -- housekeeping
         {{ connector_deleted(present) }} as is_deleted,
         {{ connector_column(

@@ -2,7 +2,7 @@
 -- feature), the user or anonymous id, the account id the product may send, times. Disabled
 -- with var segment_read_pages false (an export without page calls).
 {{ config(enabled=shape_of('product') == 'segment' and var('segment_read_pages', true)) }}
-{%- set landed = connector_source('segment', 'pages') %}
+{%- set landed = usage_connector_source('segment', 'pages') %}
 {%- set present = landed.present %}
 
 with
@@ -27,7 +27,7 @@ renamed as (
         nullif(trim({{ connector_column(present, 'name', dbt.type_string()) }}), '') as page_name,
         nullif(trim({{ connector_column(present, 'path', dbt.type_string()) }}), '') as page_path,
         -- dates
-        {{ connector_column_quoted(present, 'timestamp', dbt.type_timestamp()) }} as occurred_at,
+        {{ usage_column_quoted(present, 'timestamp', dbt.type_timestamp()) }} as occurred_at,
         {{ connector_column(present, 'received_at', dbt.type_timestamp()) }} as received_at,
         -- housekeeping
         {{ connector_deleted(present) }} as is_deleted,

@@ -1,6 +1,6 @@
 -- One row per Segment track call (tracks), typed: the event name (the feature), the user or
 -- anonymous id, the account id the product may send with it (context_group_id), times.
-{%- set landed = connector_source('segment', 'tracks') %}
+{%- set landed = usage_connector_source('segment', 'tracks') %}
 {%- set present = landed.present %}
 
 with
@@ -26,7 +26,7 @@ renamed as (
         nullif(trim({{ connector_column(present, 'event_text', dbt.type_string()) }}), '')
             as event_text,
         -- dates
-        {{ connector_column_quoted(present, 'timestamp', dbt.type_timestamp()) }} as occurred_at,
+        {{ usage_column_quoted(present, 'timestamp', dbt.type_timestamp()) }} as occurred_at,
         {{ connector_column(present, 'received_at', dbt.type_timestamp()) }} as received_at,
         -- housekeeping
         {{ connector_deleted(present) }} as is_deleted,

@@ -56,19 +56,13 @@ def deleted_crm_accounts(frames: dict[str, pd.DataFrame]) -> set[str]:
 
 def live_event_rows(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """Every version of ``product.events`` except the keys whose latest version is deleted
-    (a connector of the family has no delete flag: it never had, or stopped sending, them) and
-    the events of accounts deleted in the CRM: the identity map matches live CRM accounts only,
-    so a product account of a deleted CRM account could never be matched. The equivalent drops
-    them too (the contract path would quarantine those dated after the deletion)."""
+    (a connector of the family has no delete flag: it never had, or stopped sending, them)."""
     events = frames["product.events"]
     latest = events.sort_values("_loaded_at", kind="stable").drop_duplicates(
         "event_id", keep="last"
     )
     deleted = latest.loc[latest["_is_deleted"].fillna(False).astype(bool), "event_id"]
-    keep = ~events["event_id"].isin(deleted) & ~events["account_id"].isin(
-        deleted_crm_accounts(frames)
-    )
-    return events.loc[keep].copy()
+    return events.loc[~events["event_id"].isin(deleted)].copy()
 
 
 def current_events(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
@@ -104,17 +98,22 @@ def crm_accounts(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
 
 
 def explicit_accounts(
-    account_ids: list[str], accounts: pd.DataFrame, ctx: LandingContext
+    account_ids: list[str], accounts: pd.DataFrame, ctx: LandingContext, deleted: set[str]
 ) -> set[str]:
-    """The accounts whose connector record carries the CRM id; the others link only by domain
-    (an account without a website always carries the id, or nothing would link it). At least
-    one of each when there are two accounts or more."""
+    """The accounts whose connector record carries the CRM id; the others link only by domain.
+    An account without a website, or deleted in the CRM (the identity map matches domains to
+    live CRM accounts only, an explicit id to any), always carries the id, or nothing would
+    link it. At least one of each kind when there are two accounts or more."""
     ids = sorted(account_ids)
     draw = ctx.rng.random(len(ids)) < EXPLICIT_SHARE
     if len(ids) >= 2:
         draw[0], draw[1] = True, False
     domains = accounts["domain"].reindex(ids)
-    return {a for a, d, e in zip(ids, domains, draw, strict=True) if e or not isinstance(d, str)}
+    return {
+        a
+        for a, d, e in zip(ids, domains, draw, strict=True)
+        if e or not isinstance(d, str) or a in deleted
+    }
 
 
 def empty_seats(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:

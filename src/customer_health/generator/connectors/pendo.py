@@ -34,6 +34,7 @@ from customer_health.generator.connectors import LandingContext
 from customer_health.generator.connectors._usage import (
     crm_accounts,
     current_events,
+    deleted_crm_accounts,
     empty_seats,
     explicit_accounts,
     hash64,
@@ -73,7 +74,7 @@ def account_ids(frames: dict[str, pd.DataFrame], ctx: LandingContext) -> dict[st
     used = sorted(current_events(frames)["account_id"].dropna().unique())
     key = "pendo_account_ids"
     if key not in ctx.id_maps:
-        explicit = explicit_accounts(used, accounts, ctx)
+        explicit = explicit_accounts(used, accounts, ctx, deleted_crm_accounts(frames))
         ctx.id_maps[key] = {
             a: (str(ctx.crm_id(a)) if a in explicit else f"tnt-{short_hash(a, 'pendo', 10)}")
             for a in used

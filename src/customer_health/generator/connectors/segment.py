@@ -30,6 +30,7 @@ from customer_health.generator.connectors import LandingContext
 from customer_health.generator.connectors._usage import (
     crm_accounts,
     current_events,
+    deleted_crm_accounts,
     empty_seats,
     explicit_accounts,
     hash64,
@@ -89,7 +90,7 @@ def land(frames: dict[str, pd.DataFrame], ctx: LandingContext) -> dict[str, pd.D
     groups_of = _group_ids(frames, ctx)
     current = current_events(frames)
     used = sorted(groups_of)
-    explicit = explicit_accounts(used, accounts, ctx)
+    explicit = explicit_accounts(used, accounts, ctx, deleted_crm_accounts(frames))
     domain_only = [a for a in used if a not in explicit]
     website_accounts = {a for a in domain_only if rng.random() < WEBSITE_TRAIT_SHARE}
     context_accounts = {a for a in used if rng.random() < CONTEXT_GROUP_ACCOUNT_SHARE}
