@@ -83,13 +83,16 @@ def _pair(directory: Path, shapes: connectors.Shapes) -> tuple[harness.Pair, dic
 
 
 @pytest.fixture(scope="module")
-def crm_pair(tmp_path_factory: pytest.TempPathFactory) -> tuple[harness.Pair, dict[str, str]]:
-    return _pair(tmp_path_factory.mktemp("hubspot_crm"), CRM)
-
-
-@pytest.fixture(scope="module")
-def both_pair(tmp_path_factory: pytest.TempPathFactory) -> tuple[harness.Pair, dict[str, str]]:
-    return _pair(tmp_path_factory.mktemp("hubspot_both"), BOTH)
+def both_pair(combo_b: harness.Pair) -> tuple[harness.Pair, dict[str, str]]:
+    """Combination B (conftest): HubSpot for the CRM and support, Segment for usage; with the
+    results of the HubSpot unit tests run on its connector build."""
+    result = dbt_runner.run(
+        ["test", "--select", "test_type:unit,path:models/staging/hubspot"],
+        combo_b.connector,
+        dbt_vars=harness.build_vars(combo_b.shapes),
+        quiet=True,
+    )
+    return combo_b, {r.node.name: str(r.status) for r in result.result.results}
 
 
 @pytest.fixture(scope="module")
@@ -111,8 +114,8 @@ def landing() -> connectors.Landing:
 # ------------------------------------------------------------------------------------ parity
 
 
-def test_crm_in_hubspot_gives_the_same_marts(crm_pair) -> None:
-    pair, _ = crm_pair
+def test_crm_in_hubspot_gives_the_same_marts(both_pair) -> None:
+    pair, _ = both_pair
     assert len(harness.mart(pair.connector)) > 50
     assert harness.differences(pair) == []
 
@@ -128,9 +131,8 @@ def test_crm_and_support_in_hubspot_give_the_same_marts(both_pair) -> None:
     assert int(staged.loc[0, "n"]) > 1000 and int(staged.loc[0, "accounts"]) > 50
 
 
-@pytest.mark.parametrize("which", ["crm", "both"])
-def test_both_reconciliations_add_up(which, crm_pair, both_pair) -> None:
-    pair, _ = crm_pair if which == "crm" else both_pair
+def test_both_reconciliations_add_up(both_pair) -> None:
+    pair, _ = both_pair
     for wh in (pair.connector, pair.equivalent):
         gaps = harness.reconciliation_gaps(wh)
         assert gaps.empty, gaps.to_string()
@@ -146,15 +148,16 @@ def test_both_reconciliations_add_up(which, crm_pair, both_pair) -> None:
         ("engagement_meeting", "crm.activities"),
         ("engagement_call", "crm.activities"),
         ("engagement_email", "crm.activities"),
-    } | ({("ticket", "support.tickets")} if which == "both" else set())
+        ("ticket", "support.tickets"),
+    }
     assert set(rows.index) == expected
     # unanswered calls and new-business deals are left out on purpose, with a reason
     assert rows.loc[("engagement_call", "crm.activities"), "unused_rows"] == 10
     assert rows.loc[("deal", "crm.opportunities"), "unused_rows"] > 50
 
 
-def test_hubspot_unit_tests_ran_and_passed(crm_pair, both_pair, support_only) -> None:
-    for shapes, results in ((CRM, crm_pair[1]), (BOTH, both_pair[1]), (SUPPORT, support_only[2])):
+def test_hubspot_unit_tests_ran_and_passed(both_pair, support_only) -> None:
+    for shapes, results in ((BOTH, both_pair[1]), (SUPPORT, support_only[2])):
         ran = {name: status for name, status in results.items() if "hubspot" in name}
         assert set(ran) == HUBSPOT_UNIT_TESTS[shapes], shapes
         assert set(ran.values()) == {"pass"}, ran

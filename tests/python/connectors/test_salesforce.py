@@ -31,8 +31,9 @@ SHAPES = Shapes(crm="salesforce")
 
 
 @pytest.fixture(scope="module")
-def pair(tmp_path_factory):
-    return harness.duckdb_pair(tmp_path_factory.mktemp("salesforce"), SHAPES)
+def pair(combo_a):
+    """Combination A (conftest): Salesforce for the CRM, with the other families' connectors."""
+    return combo_a
 
 
 def test_mart_is_the_same_as_the_contract_path(pair):

@@ -43,8 +43,9 @@ STAGED = {
 
 
 @pytest.fixture(scope="module")
-def pair(tmp_path_factory: pytest.TempPathFactory) -> harness.Pair:
-    return harness.duckdb_pair(tmp_path_factory.mktemp("stripe"), SHAPES)
+def pair(combo_a: harness.Pair) -> harness.Pair:
+    """Combination A (conftest): Stripe for billing, with the other families' connectors."""
+    return combo_a
 
 
 def _frames() -> dict[str, pd.DataFrame]:
@@ -182,7 +183,7 @@ def test_unit_tests_run_in_the_stripe_shape_only(pair: harness.Pair) -> None:
     metadata JSON) run when billing_shape is stripe, and are disabled in the contract shape."""
     selector = ["--select", "resource_type:unit_test,test_name:test_stg_stripe*"]
     result = dbt_runner.run(
-        ["test", *selector], pair.connector, dbt_vars=harness.build_vars(SHAPES), quiet=True
+        ["test", *selector], pair.connector, dbt_vars=harness.build_vars(pair.shapes), quiet=True
     )
     statuses = [str(r.status) for r in result.result.results]
     assert len(statuses) >= 9 and set(statuses) == {"pass"}
