@@ -16,16 +16,16 @@ with
 counts as (
 
     {% for connector in connectors %}
-    select
-        connector,
-        connector_table,
-        contract_table,
-        connector_rows,
-        mapped_rows,
-        unused_rows,
-        unused_reason
-    from {{ ref('stg_' ~ connector ~ '__reconciliation') }}
-    {% if not loop.last %}union all{% endif %}
+        select
+            connector,
+            connector_table,
+            contract_table,
+            connector_rows,
+            mapped_rows,
+            unused_rows,
+            unused_reason
+        from {{ ref('stg_' ~ connector ~ '__reconciliation') }}
+        {% if not loop.last %}union all{% endif %}
     {% endfor %}
 
 ),

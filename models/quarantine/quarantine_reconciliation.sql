@@ -14,7 +14,8 @@ raw_counts as (
         {%- if shape_of(source_name) == 'contract' %}
             {%- set raw_relation = source(source_name, table_name) %}
         {%- else %}
-            {%- set raw_relation = ref('stg_' ~ shape_of(source_name) ~ '__contract_' ~ table_name) %}
+            {%- set mapping_view = 'stg_' ~ shape_of(source_name) ~ '__contract_' ~ table_name %}
+            {%- set raw_relation = ref(mapping_view) %}
         {%- endif %}
         select
             '{{ source_name }}.{{ table_name }}' as raw_table,

@@ -13,11 +13,16 @@
 -- it is listed here with the candidates, and the mapping views send its rows to the quarantine.
 {%- set systems = [] %}
 {%- if shape_of('support') == 'zendesk' %}{% do systems.append('zendesk') %}{% endif %}
-{%- if shape_of('support') == 'hubspot' and shape_of('crm') != 'hubspot' %}{% do systems.append('hubspot') %}{% endif %}
+{%- if shape_of('support') == 'hubspot' and shape_of('crm') != 'hubspot' %}
+    {%- do systems.append('hubspot') %}
+{%- endif %}
 {%- if shape_of('billing') == 'stripe' %}{% do systems.append('stripe') %}{% endif %}
 {%- if shape_of('product') != 'contract' %}{% do systems.append(shape_of('product')) %}{% endif %}
 {{ config(enabled=systems | length > 0) }}
-{%- set generic_domains = var('identity_generic_email_domains', []) %}
+{%- set generic_domains = [] %}
+{%- for domain in var('identity_generic_email_domains', []) %}
+    {%- do generic_domains.append("'" ~ (domain | lower) ~ "'") %}
+{%- endfor %}
 
 with
 
@@ -26,7 +31,7 @@ crm_accounts as (
     select
         account_id as crm_account_id,
         org_id,
-        {{ normalize_domain('website') }} as domain,
+        {{ normalize_domain('website') }} as website_domain,
         is_deleted
     from {{ ref('stg_crm__accounts') }}
 
@@ -35,16 +40,16 @@ crm_accounts as (
 source_keys as (
 
     {% for system in systems %}
-    select
-        cast(source_system as {{ dbt.type_string() }}) as source_system,
-        cast(source_account_id as {{ dbt.type_string() }}) as source_account_id,
-        cast(source_account_name as {{ dbt.type_string() }}) as source_account_name,
-        cast(nullif(trim(explicit_crm_id), '') as {{ dbt.type_string() }}) as explicit_crm_id,
-        cast(domain as {{ dbt.type_string() }}) as domain,
-        cast(org_id as {{ dbt.type_string() }}) as org_id
-    from {{ ref('stg_' ~ system ~ '__account_keys') }}
-    where source_account_id is not null
-    {% if not loop.last %}union all{% endif %}
+        select
+            cast(source_system as {{ dbt.type_string() }}) as source_system,
+            cast(source_account_id as {{ dbt.type_string() }}) as source_account_id,
+            cast(source_account_name as {{ dbt.type_string() }}) as source_account_name,
+            cast(nullif(trim(explicit_crm_id), '') as {{ dbt.type_string() }}) as explicit_crm_id,
+            cast(domain as {{ dbt.type_string() }}) as key_domain,
+            cast(org_id as {{ dbt.type_string() }}) as org_id
+        from {{ ref('stg_' ~ system ~ '__account_keys') }}
+        where source_account_id is not null
+        {% if not loop.last %}union all{% endif %}
     {% endfor %}
 
 ),
@@ -57,14 +62,14 @@ source_records as (
         max(source_account_name) as source_account_name,
         max(explicit_crm_id) as explicit_crm_id,
         max(org_id) as org_id,
-        {{ dbt.listagg('domain', "', '", 'order by domain') }} as domains
+        {{ dbt.listagg('key_domain', "', '", 'order by key_domain') }} as domains
     from (
         select distinct
             source_system,
             source_account_id,
             source_account_name,
             explicit_crm_id,
-            domain,
+            key_domain,
             org_id
         from source_keys
     ) as distinct_keys
@@ -115,17 +120,16 @@ domain_candidates as (
         crm_accounts.crm_account_id
     from source_keys
     inner join crm_accounts
-        on source_keys.domain = crm_accounts.domain
-        and not coalesce(crm_accounts.is_deleted, false)
-        and (
-            source_keys.org_id is null
-            or crm_accounts.org_id is null
-            or source_keys.org_id = crm_accounts.org_id
-        )
+        on
+            source_keys.key_domain = crm_accounts.website_domain
+            and not coalesce(crm_accounts.is_deleted, false)
+            and (
+                source_keys.org_id is null
+                or crm_accounts.org_id is null
+                or source_keys.org_id = crm_accounts.org_id
+            )
     {%- if generic_domains %}
-    where source_keys.domain not in (
-        {%- for domain in generic_domains %}'{{ domain | lower }}'{% if not loop.last %}, {% endif %}{% endfor -%}
-    )
+        where source_keys.key_domain not in ({{ generic_domains | join(', ') }})
     {%- endif %}
 
 ),
@@ -164,13 +168,15 @@ rule_matches as (
 
 explicit_matches as (
 
-    select * from rule_matches where match_rule = 'explicit_id'
+    select * from rule_matches
+    where match_rule = 'explicit_id'
 
 ),
 
 domain_matches as (
 
-    select * from rule_matches where match_rule = 'domain'
+    select * from rule_matches
+    where match_rule = 'domain'
 
 ),
 
@@ -194,14 +200,17 @@ decided as (
         domain_matches.candidate_ids as domain_candidate_ids
     from source_records
     left join overrides
-        on source_records.source_system = overrides.source_system
-        and source_records.source_account_id = overrides.source_account_id
+        on
+            source_records.source_system = overrides.source_system
+            and source_records.source_account_id = overrides.source_account_id
     left join explicit_matches
-        on source_records.source_system = explicit_matches.source_system
-        and source_records.source_account_id = explicit_matches.source_account_id
+        on
+            source_records.source_system = explicit_matches.source_system
+            and source_records.source_account_id = explicit_matches.source_account_id
     left join domain_matches
-        on source_records.source_system = domain_matches.source_system
-        and source_records.source_account_id = domain_matches.source_account_id
+        on
+            source_records.source_system = domain_matches.source_system
+            and source_records.source_account_id = domain_matches.source_account_id
 
 ),
 
@@ -223,7 +232,30 @@ matched as (
             when domain_candidates = 1 then 'matched'
             when domain_candidates > 1 then 'ambiguous'
             else 'unmatched'
-        end as match_status
+        end as match_status,
+        case
+            when has_override
+                then {{ dbt.concat(["'override: '", "coalesce(override_note, 'no note')"]) }}
+            when explicit_candidates > 1
+                then {{ dbt.concat([
+                    "'explicit id '", 'explicit_crm_id', "' matched '",
+                    'cast(explicit_candidates as ' ~ dbt.type_string() ~ ')',
+                    "' CRM accounts: '", 'explicit_candidate_ids',
+                ]) }}
+            when explicit_candidates = 1
+                then {{ dbt.concat(["'explicit id '", 'explicit_crm_id']) }}
+            when domain_candidates > 1
+                then {{ dbt.concat([
+                    "'matched '", 'cast(domain_candidates as ' ~ dbt.type_string() ~ ')',
+                    "' CRM accounts by domain: '", 'domain_candidate_ids',
+                ]) }}
+            when domain_candidates = 1 then 'domain'
+            when explicit_crm_id is not null
+                then {{ dbt.concat([
+                    "'explicit id '", 'explicit_crm_id', "' is no CRM account, and no domain matched'"
+                ]) }}
+            else 'no CRM account matched (no explicit id, no domain match)'
+        end as decision_text
     from decided
 
 ),
@@ -258,20 +290,12 @@ final as (
             when match_method = 'domain' then domain_candidate_ids
         end as candidate_crm_account_ids,
         {{ dbt.concat([
-            'source_system', "' account '", 'source_account_id',
-            "case when domains is null then '' else " ~ dbt.concat(["' ('", 'domains', "')'"]) ~ " end",
-            "case"
-            ~ " when match_method = 'override' then " ~ dbt.concat(["': override: '", "coalesce(override_note, 'no note')"])
-            ~ " when match_method = 'explicit_id' and explicit_candidates > 1 then "
-            ~ dbt.concat(["': explicit id '", 'explicit_crm_id', "' matched '", 'cast(explicit_candidates as ' ~ dbt.type_string() ~ ')', "' CRM accounts: '", 'explicit_candidate_ids'])
-            ~ " when match_method = 'explicit_id' then " ~ dbt.concat(["': explicit id '", 'explicit_crm_id'])
-            ~ " when domain_candidates > 1 then "
-            ~ dbt.concat(["': matched '", 'cast(domain_candidates as ' ~ dbt.type_string() ~ ')', "' CRM accounts by domain: '", 'domain_candidate_ids'])
-            ~ " when domain_candidates = 1 then ': domain'"
-            ~ " when explicit_crm_id is not null then "
-            ~ dbt.concat(["': explicit id '", 'explicit_crm_id', "' is no CRM account, and no domain matched'"])
-            ~ " else ': no CRM account matched (no explicit id, no domain match)'"
-            ~ " end",
+            'source_system',
+            "' account '",
+            'source_account_id',
+            "coalesce(" ~ dbt.concat(["' ('", 'domains', "')'"]) ~ ", '')",
+            "': '",
+            'decision_text',
         ]) }} as match_detail
     from matched
 

@@ -32,14 +32,18 @@ from_factors as (
         account_id,
         score_date,
         max(case
-            when factor_name = 'finance_payment_failures_90d'
+            when
+                factor_name = 'finance_payment_failures_90d'
                 and raw_value >= {{ var('rule_payment_failures_min', 2) }}
-                then 1 else 0
+                then 1
+            else 0
         end) as has_repeated_payment_failure,
         max(case
-            when factor_name = 'finance_downgrades_90d'
+            when
+                factor_name = 'finance_downgrades_90d'
                 and raw_value >= {{ var('rule_downgrades_min', 1) }}
-                then 1 else 0
+                then 1
+            else 0
         end) as has_downgrade_request
     from factor_scores
     group by 1, 2
@@ -60,7 +64,9 @@ champions as (
             when
                 contacts.active_to_date < account_dates.score_date
                 and contacts.active_to_date
-                >= {{ dbt.dateadd('day', -var('rule_champion_left_days', 90), 'account_dates.score_date') }}
+                >= {{ dbt.dateadd(
+                    'day', -var('rule_champion_left_days', 90), 'account_dates.score_date'
+                ) }}
                 then 1
             else 0
         end) as champion_left_90d
@@ -82,7 +88,9 @@ aging_tickets as (
         on
             account_dates.account_id = tickets.account_id
             and cast(tickets.created_at as date)
-            <= {{ dbt.dateadd('day', -var('rule_urgent_ticket_age_days', 7), 'account_dates.score_date') }}
+            <= {{ dbt.dateadd(
+                'day', -var('rule_urgent_ticket_age_days', 7), 'account_dates.score_date'
+            ) }}
             and (
                 tickets.solved_at is null
                 or cast(tickets.solved_at as date) > account_dates.score_date

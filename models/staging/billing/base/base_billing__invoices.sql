@@ -74,4 +74,6 @@ renamed as (
     + order_check('issued_date', 'paid_date', 'paid_before_issued')
     + deleted_account_checks('issued_date') %}
 
-{{ quarantine_checked('renamed', checks, accounts=ref('stg_crm__accounts'), currencies=ref('fx_rates')) }}
+{{ quarantine_checked(
+    'renamed', checks, accounts=ref('stg_crm__accounts'), currencies=ref('fx_rates')
+) }}

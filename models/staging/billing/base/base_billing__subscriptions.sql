@@ -90,4 +90,6 @@ renamed as (
     + amount_checks('mrr_local', 'mrr_amount')
     + currency_checks() %}
 
-{{ quarantine_checked('renamed', checks, accounts=ref('stg_crm__accounts'), currencies=ref('fx_rates')) }}
+{{ quarantine_checked(
+    'renamed', checks, accounts=ref('stg_crm__accounts'), currencies=ref('fx_rates')
+) }}

@@ -86,4 +86,6 @@ renamed as (
     + amount_checks('arr_local', 'arr_amount')
     + currency_checks() %}
 
-{{ quarantine_checked('renamed', checks, accounts=ref('stg_crm__accounts'), currencies=ref('fx_rates')) }}
+{{ quarantine_checked(
+    'renamed', checks, accounts=ref('stg_crm__accounts'), currencies=ref('fx_rates')
+) }}

@@ -74,4 +74,6 @@ renamed as (
     + amount_checks('previous_amount_local', 'previous_amount')
     + currency_checks() %}
 
-{{ quarantine_checked('renamed', checks, accounts=ref('stg_crm__accounts'), currencies=ref('fx_rates')) }}
+{{ quarantine_checked(
+    'renamed', checks, accounts=ref('stg_crm__accounts'), currencies=ref('fx_rates')
+) }}
