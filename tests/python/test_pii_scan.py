@@ -34,7 +34,7 @@ SCANNED = ("staging", "intermediate", "marts", "quarantine", "calibration", "sna
 #: Contract text columns that hold free text (names, notes, subjects, open vocabularies with no
 #: accepted_values test): the base models mask emails and phones in them.
 FREE_TEXT: dict[str, tuple[str, ...]] = {
-    "crm.accounts": ("account_name", "industry", "region", "owner_csm"),
+    "crm.accounts": ("account_name", "industry", "region", "owner_csm", "website"),
     "crm.sentiment": ("author", "note"),
     "product.features": ("feature_name",),
     "support.tickets": ("subject",),
@@ -109,6 +109,8 @@ def plant_free_text(frames: dict[str, pd.DataFrame], planter: Planter) -> None:
     for table, columns in FREE_TEXT.items():
         frame = frames[table]
         for column in columns:
+            if column not in frame.columns:  # an optional column the book leaves out
+                frame[column] = None
             for row in frame.index[:2]:
                 before = frame.at[row, column]
                 before = "" if pd.isna(before) else str(before)

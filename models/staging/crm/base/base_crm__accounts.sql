@@ -58,8 +58,9 @@ renamed as (
         {{ normalize_enum(mask_pii('industry')) }} as industry,
         {{ normalize_enum(mask_pii('region')) }} as region,
         trim({{ mask_pii('owner_csm') }}) as owner_csm,
-        -- the website is a company's address, not a person's: kept as the identity map's key
-        nullif(trim(cast(website as {{ dbt.type_string() }})), '') as website,
+        -- the identity map's key: a company's address, but a person may type an email or a
+        -- phone into it, so it is masked like any free text (an email loses its domain)
+        nullif(trim({{ mask_pii('website') }}), '') as website,
         {{ normalize_enum('account_status') }} as account_status_cleaned,
         -- dates
         {{ parse_value('created_date', 'date', text_columns) }} as created_date,
