@@ -10,6 +10,7 @@ directory. The embedded Derby metastore admits one process at a time: load, then
 
     python -m customer_health.spark load --accounts 60 --days 300 --seed 7
     python -m customer_health.spark sql "show tables in marts"
+    python -m customer_health.spark compare data/warehouse.duckdb   # the same book on DuckDB
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ def session_conf() -> dict[str, str]:
         "spark.driver.extraJavaOptions": f"-Dderby.system.home={home}",
         "spark.sql.session.timeZone": "UTC",
         "spark.sql.shuffle.partitions": "4",
+        "spark.sql.decimalOperations.allowPrecisionLoss": "false",
         "spark.sql.sources.default": "parquet",
         "spark.sql.legacy.createHiveTableByDefault": "false",
         "spark.ui.enabled": "false",
@@ -155,6 +157,83 @@ def query_df(spark: Any, sql: str) -> pd.DataFrame:
     return pd.DataFrame([r.asDict() for r in result.collect()], columns=result.columns)
 
 
+# The public relations and the columns that identify a row (as tests/python/test_engines.py).
+PUBLIC_RELATIONS: dict[str, list[str]] = {
+    "marts.mart_account_health": ["account_id"],
+    "marts.mart_account_health_history": ["account_id", "score_date"],
+    "marts.mart_account_health_factors": ["account_id", "factor_name"],
+    "marts.mart_health_alerts": ["alert_id"],
+    "marts.mart_portfolio_health": ["org_id", "dimension_name", "dimension_value"],
+    "calibration.rpt_calibration_by_tier": ["scale", "band", "segment", "weights_version"],
+    "calibration.rpt_calibration_deciles": ["segment", "weights_version", "score_decile"],
+    "calibration.rpt_missed_churns": ["account_id"],
+    "calibration.rpt_alert_outcomes": ["alert_id"],
+    "calibration.rpt_lead_time_summary": ["segment"],
+    "quarantine.quarantine": ["raw_table", "record_key"],
+    "quarantine.quarantine_reconciliation": ["raw_table"],
+}
+
+
+def _as_text(values: Iterable[Any], column: str) -> list[str | None]:
+    out = [
+        None if v is None or (pd.api.types.is_scalar(v) and pd.isna(v)) else str(v) for v in values
+    ]
+    if column.endswith(("_date", "_at")):
+        out = [str(pd.Timestamp(v)) if v else None for v in out]
+    return out
+
+
+def compare(spark: Any, duckdb_path: Path, atol: float = 1e-9) -> list[str]:
+    """Every public relation on Spark against the same book built on DuckDB: one line per
+    relation (rows, and each column that differs, with how many rows and a first example)."""
+    import duckdb
+    import numpy as np
+
+    lines: list[str] = []
+    con = duckdb.connect(str(duckdb_path), read_only=True)
+    try:
+        for relation, keys in PUBLIC_RELATIONS.items():
+            duck = con.execute(f"select * from {relation}").df()
+            try:
+                other = query_df(spark, f"select * from {relation}")
+            except Exception as exc:  # noqa: BLE001 - reported, not raised
+                lines.append(f"{relation}: not readable on Spark ({str(exc).splitlines()[0]})")
+                continue
+            if len(duck) != len(other):
+                lines.append(f"{relation}: {len(duck)} rows on DuckDB, {len(other)} on Spark")
+                continue
+            missing = [c for c in duck.columns if c not in other.columns]
+            duck = duck.sort_values(keys, na_position="first").reset_index(drop=True)
+            other = other.sort_values(keys, na_position="first").reset_index(drop=True)
+            diffs = [f"missing columns {missing}"] if missing else []
+            for col in duck.columns:
+                if col in missing:
+                    continue
+                left, right = duck[col], other[col]
+                if pd.api.types.is_numeric_dtype(left) and not pd.api.types.is_bool_dtype(left):
+                    a = left.astype(float).to_numpy()
+                    b = pd.to_numeric(right, errors="coerce").astype(float).to_numpy()
+                    bad = ~(np.isclose(a, b, rtol=0, atol=atol) | (np.isnan(a) & np.isnan(b)))
+                    if bad.any():
+                        i = int(np.argmax(bad))
+                        diffs.append(f"{col}: {int(bad.sum())} rows (e.g. {a[i]!r} vs {b[i]!r})")
+                else:
+                    a_text, b_text = _as_text(left, col), _as_text(right, col)
+                    bad_rows = [
+                        i for i, (x, y) in enumerate(zip(a_text, b_text, strict=True)) if x != y
+                    ]
+                    if bad_rows:
+                        i = bad_rows[0]
+                        diffs.append(
+                            f"{col}: {len(bad_rows)} rows (e.g. {a_text[i]!r} vs {b_text[i]!r})"
+                        )
+            status = "identical" if not diffs else "differs: " + "; ".join(diffs)
+            lines.append(f"{relation} ({len(duck)} rows): {status}")
+    finally:
+        con.close()
+    return lines
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m customer_health.spark")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -164,9 +243,14 @@ def main(argv: list[str] | None = None) -> int:
     load.add_argument("--seed", type=int, default=7)
     sql = sub.add_parser("sql", help="run one statement and print its result")
     sql.add_argument("statement")
+    parity = sub.add_parser("compare", help="compare the public relations with a DuckDB build")
+    parity.add_argument("duckdb_path", type=Path)
     args = parser.parse_args(argv)
     spark = session()
-    if args.command == "load":
+    if args.command == "compare":
+        for line in compare(spark, args.duckdb_path):
+            print(line)
+    elif args.command == "load":
         counts = generate_and_load(spark, args.accounts, args.days, args.seed)
         for key, n in counts.items():
             print(f"{key:28} {n:>9,}")
