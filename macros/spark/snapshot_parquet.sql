@@ -14,7 +14,7 @@
   {%- set file_format = config.get('file_format') or 'parquet' -%}
   {%- if file_format in ['delta', 'iceberg', 'hudi'] -%}
     {#- a real cluster: dbt-spark's own materialization (MERGE) -#}
-    {{ return(dbt_spark.materialization_snapshot_spark()) }}
+    {{ return(dbt.materialization_snapshot_spark()) }}
   {%- endif -%}
 
   {%- set target_table = model.get('alias', model.get('name')) -%}
