@@ -12,7 +12,7 @@
         {{ return([]) }}
     {%- endif -%}
     {%- set relation = adapter.get_relation(
-        database=var('hubspot_database', none) or target.database,
+        database=var('hubspot_database', none) or target.database or none,
         schema=var('hubspot_schema', 'hubspot'),
         identifier=table_name,
     ) -%}

@@ -9,7 +9,7 @@
     {%- set relation = source(source_name, table_name) -%}
     {%- if relation.identifier is not defined or relation.identifier.startswith('__dbt__cte__') -%}
         {%- set relation = api.Relation.create(
-            database=var(source_name ~ '_database', none) or target.database,
+            database=var(source_name ~ '_database', none) or target.database or none,
             schema=var(source_name ~ '_schema', source_name),
             identifier=table_name,
         ) -%}

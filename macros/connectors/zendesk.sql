@@ -7,7 +7,7 @@
         {{ return([]) }}
     {%- endif -%}
     {%- set relation = adapter.get_relation(
-        database=var('zendesk_database', none) or target.database,
+        database=var('zendesk_database', none) or target.database or none,
         schema=var('zendesk_schema', 'zendesk'),
         identifier=table_name,
     ) -%}

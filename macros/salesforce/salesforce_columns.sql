@@ -10,7 +10,7 @@
     {%- set found = {} -%}
     {%- if execute -%}
         {%- set relation = adapter.get_relation(
-            database=var('salesforce_database', none) or target.database,
+            database=var('salesforce_database', none) or target.database or none,
             schema=var('salesforce_schema', 'salesforce'),
             identifier=var('salesforce_' ~ table_name ~ '_identifier', table_name),
         ) -%}

@@ -23,7 +23,7 @@
         {%- set real = relation -%}
         {%- if relation.identifier is not defined or relation.identifier.startswith('__dbt__cte__') -%}
             {%- set real = api.Relation.create(
-                database=var(source_name ~ '_database', none) or target.database,
+                database=var(source_name ~ '_database', none) or target.database or none,
                 schema=var(source_name ~ '_schema', 'raw_' ~ source_name),
                 identifier=table_name,
             ) -%}

@@ -13,7 +13,8 @@
     {%- endif -%}
     {%- set names = [] -%}
     {%- for column in adapter.get_columns_in_relation(relation) -%}
-        {%- if column.is_string() -%}
+        {#- Spark's string columns are `string`, which dbt's is_string() does not know -#}
+        {%- if column.is_string() or column.dtype | lower == 'string' -%}
             {%- do names.append(column.name | lower) -%}
         {%- endif -%}
     {%- endfor -%}

@@ -12,6 +12,8 @@
     cast(epoch({{ timestamp_expression }}) as {{ type_double() }})
 {%- endmacro %}
 
+{#- unix_timestamp() drops the fraction of a second; microseconds keep it, as DuckDB's epoch()
+    and Postgres' extract(epoch ...) do -#}
 {% macro spark__epoch_seconds(timestamp_expression) -%}
-    cast(unix_timestamp({{ timestamp_expression }}) as double)
+    cast(unix_micros(cast({{ timestamp_expression }} as timestamp)) as double) / 1000000
 {%- endmacro %}

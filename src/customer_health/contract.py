@@ -66,6 +66,15 @@ SQL_TYPES: dict[str, dict[str, str]] = {
         "date": "date",
         "timestamp": "timestamptz",
     },
+    # Spark's timestamp is an instant shown in the session time zone (UTC in the profile)
+    "spark": {
+        "text": "string",
+        "integer": "bigint",
+        "numeric": "double",
+        "boolean": "boolean",
+        "date": "date",
+        "timestamp": "timestamp",
+    },
 }
 
 HOUSEKEEPING: tuple[Column, ...] = (
@@ -530,7 +539,7 @@ def table(source: str, name: str) -> Table:
 
 
 def ddl(t: Table, engine: str) -> str:
-    """CREATE TABLE statement for a raw table on an engine (duckdb or postgres)."""
+    """CREATE TABLE statement for a raw table on an engine (duckdb, postgres or spark)."""
     types = SQL_TYPES[engine]
     cols = ",\n    ".join(f"{c.name} {types[c.type]}" for c in t.all_columns)
     return f"create table {t.schema}.{t.name} (\n    {cols}\n)"

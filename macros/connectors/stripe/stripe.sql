@@ -13,7 +13,7 @@
     {%- if execute -%}
         {%- set fixture = (relation.identifier or '').startswith('__dbt__cte__') -%}
         {%- set found = adapter.get_relation(
-            database=var('stripe_database', none) or target.database,
+            database=var('stripe_database', none) or target.database or none,
             schema=var('stripe_schema', 'stripe'),
             identifier=name,
         ) -%}

@@ -285,10 +285,12 @@ prioritized as (
         -- large account does not drown everything else) and by a renewal inside the window
         -- (up to twice as urgent on the renewal date)
         {{ round_score(
-            "trend_adjusted_risk * (1.0 + ln(1.0 + arr_reporting / 10000.0))"
+            "trend_adjusted_risk * (1.0 + ln(1.0 + cast(arr_reporting as " ~ type_double()
+            ~ ") / 10000))"
             ~ " * (1.0 + case when days_to_renewal is not null and days_to_renewal < "
-            ~ var('renewal_window_days') ~ " then (" ~ var('renewal_window_days')
-            ~ " - days_to_renewal) / " ~ var('renewal_window_days') ~ ".0 else 0.0 end)"
+            ~ var('renewal_window_days') ~ " then cast(" ~ var('renewal_window_days')
+            ~ " - days_to_renewal as " ~ type_double() ~ ") / " ~ var('renewal_window_days')
+            ~ " else 0.0 end)"
         ) }} as priority_score
     from explained
 ),

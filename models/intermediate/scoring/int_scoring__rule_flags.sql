@@ -122,10 +122,15 @@ baseline as (
         account_id,
         score_date,
         sum(case when weeks_ago = 0 then events else 0 end) as events_this_week,
-        sum(case when weeks_ago between 1 and 12 then events else 0 end) / 12.0
-            as baseline_mean,
-        sum(case when weeks_ago between 1 and 12 then events * events else 0 end) / 12.0
-            as baseline_mean_square
+        -- doubles, not 12.0: Spark divides by a decimal literal to 6 decimals only
+        cast(
+            sum(case when weeks_ago between 1 and 12 then events else 0 end)
+            as {{ type_double() }}
+        ) / 12 as baseline_mean,
+        cast(
+            sum(case when weeks_ago between 1 and 12 then events * events else 0 end)
+            as {{ type_double() }}
+        ) / 12 as baseline_mean_square
     from weekly_events
     group by 1, 2
 ),

@@ -87,10 +87,10 @@ final as (
         is_followed_by_churn,
         is_followed_by_churn is null as is_censored,
         {{ round_score(
-            'avg(1.0 * is_followed_by_churn) over (partition by org_id, alert_type, segment)'
+            'avg(cast(is_followed_by_churn as ' ~ type_double() ~ ')) over (partition by org_id, alert_type, segment)'
         ) }} as precision_for_type_and_segment,
         {{ round_score(
-            '1 - avg(1.0 * is_followed_by_churn) over (partition by org_id, alert_type, segment)'
+            '1 - avg(cast(is_followed_by_churn as ' ~ type_double() ~ ')) over (partition by org_id, alert_type, segment)'
         ) }} as false_alarm_rate_for_type_and_segment,
         case
             when is_followed_by_churn = 1

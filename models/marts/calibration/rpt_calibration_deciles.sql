@@ -26,7 +26,7 @@ overall as (
     select
         segment,
         weights_version,
-        avg(1.0 * is_churned_within_horizon) as overall_churn_rate
+        avg(cast(is_churned_within_horizon as {{ type_double() }})) as overall_churn_rate
     from outcomes
     group by 1, 2
 ),

@@ -5,18 +5,21 @@
 -- other weights (a calibration applied) or with another churn model, so the history always
 -- says what the current configuration would have said. on_schema_change appends new columns
 -- rather than failing: the enforced contract already pins the columns, and Postgres reports the
--- contract's varchar columns as a change to text.
+-- contract's varchar columns as a change to text. Spark (parquet: no delete) overwrites the
+-- score_date partitions the run computes instead.
 -- depends_on: {{ ref('int_scoring__weights_version') }}
 -- depends_on: {{ ref('churn_probability_model') }}
 {{
     config(
         materialized='incremental',
         unique_key=['account_id', 'score_date'],
-        incremental_strategy='delete+insert',
+        incremental_strategy=(
+            'insert_overwrite' if target.type == 'spark' else 'delete+insert'
+        ),
+        partition_by=(['score_date'] if target.type == 'spark' else none),
         on_schema_change='append_new_columns',
         post_hook=[
-            "delete from {{ this }} where score_date not in (select score_date from "
-            "{{ ref('int_scoring__score_dates') }} where is_history_date)"
+            "{{ prune_history_dates(this, ref('int_scoring__score_dates')) }}"
         ],
     )
 }}
