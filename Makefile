@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint pytest bench install lock clean
+.PHONY: demo test lint pytest bench bench-l install lock clean
 
 $(STAMP): requirements.lock pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; install Python 3.11 or run make PYTHON=/path/to/python3.11"; exit 1; }
@@ -40,9 +40,13 @@ lint: $(STAMP)
 pytest: $(STAMP)
 	$(BIN)/pytest
 
-## Benchmarks (not part of the test suite): results are appended to BENCHMARKS.md.
+## Benchmarks (not part of the test suite): results are added to BENCHMARKS.md.
+## M: 10,000 accounts on DuckDB and on a throwaway Postgres. L: 100,000 accounts on DuckDB.
 bench: $(STAMP)
-	$(BIN)/python -m customer_health.bench
+	$(BIN)/python -m customer_health.bench --size M --engines duckdb,postgres
+
+bench-l: $(STAMP)
+	$(BIN)/python -m customer_health.bench --size L --engines duckdb
 
 ## Re-resolve requirements.in into exact pins.
 lock:

@@ -1,82 +1,219 @@
-"""`make bench`: build the whole project on a large demo book (DuckDB) and record the figures.
+"""`make bench` / `make bench-l`: build the whole project on a large demo book and record what it
+costs, as ratios to a floor measured in the same run.
 
-Measures, on a fresh DuckDB file in a temp dir:
-- demo data generation + load;
-- a full `dbt build` (as of the day before the data's last day);
-- an incremental `dbt build` that adds that last day;
-- peak memory (max RSS of this process, which runs dbt in-process).
+For each engine, on a fresh warehouse in a temp dir:
+- **floor**: one bare `group by` of the raw events to account-days (a `create table as`), the
+  least any build that reads every event must do;
+- **full build**: `dbt build --full-refresh` as of the day before the data's last day;
+- **incremental run**: the next `dbt build`, which adds that last day;
+- **peak RSS** of the process that runs the build (each stage runs in its own child process, so
+  the generator's memory is not counted), with DuckDB's `memory_limit` set (3GB by default).
 
-Results are printed and appended to BENCHMARKS.md with the machine's core count.
-Not part of the test suite: timing belongs here, not in tests.
+Sizes: M is 10,000 accounts, L is 100,000 (about 100 M events over 2 years). Postgres runs on a
+throwaway cluster the benchmark starts (`initdb`/`pg_ctl`), at M only unless asked.
+
+Results are printed and added to BENCHMARKS.md with the machine's cores, and the slowest models
+of the full build (dbt's own timings) are printed. Not part of the test suite: timing belongs
+here, not in tests.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import resource
+import subprocess
+import sys
 import tempfile
 import time
-from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from customer_health import dbt as dbt_runner
 from customer_health import generator, loader
 from customer_health.warehouse import Warehouse
 
+SIZES = {"S": 1_000, "M": 10_000, "L": 100_000}
 
-def _peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+FLOOR_SQL = (
+    "create table bench_floor as "
+    "select account_id, cast(occurred_at as date) as event_date, count(*) as events "
+    "from raw_product.events group by account_id, cast(occurred_at as date)"
+)
+
+HEADER = (
+    "| date | size | engine | cores | accounts | events | floor s | full build s | full ÷ floor "
+    "| incremental s | incremental ÷ full | peak RSS MB | memory_limit | warehouse MB |\n"
+    "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n"
+)
 
 
-def run(accounts: int, days: int, seed: int, out: Path) -> dict[str, float]:
-    figures: dict[str, float] = {}
-    with tempfile.TemporaryDirectory(prefix="customer-health-bench-") as tmp:
-        wh = replace(Warehouse.from_env("duckdb"), duckdb_path=Path(tmp) / "bench.duckdb")
-        end = generator.DEFAULT_END_DATE
-        started = time.perf_counter()
+@dataclass
+class Figures:
+    size: str
+    engine: str
+    accounts: int
+    events: int
+    floor_s: float
+    full_s: float
+    incremental_s: float
+    peak_rss_mb: float
+    memory_limit: str
+    warehouse_mb: float | None
+    slowest: list[tuple[str, float]]
+
+    def row(self) -> str:
+        warehouse = "" if self.warehouse_mb is None else f"{self.warehouse_mb:,.0f}"
+        memory = self.memory_limit if self.engine == "duckdb" else "n/a"
+        return (
+            f"| {datetime.now(UTC):%Y-%m-%d} | {self.size} | {self.engine} | {os.cpu_count()} | "
+            f"{self.accounts:,} | {self.events:,} | {self.floor_s:.1f} | {self.full_s:.1f} | "
+            f"{self.full_s / self.floor_s:.1f}× | {self.incremental_s:.1f} | "
+            f"{100 * self.incremental_s / self.full_s:.1f}% | {self.peak_rss_mb:,.0f} | "
+            f"{memory} | {warehouse} |"
+        )
+
+
+# ------------------------------------------------------------------ stages (child processes)
+
+
+def _stage(name: str, options: dict[str, Any]) -> dict[str, Any]:
+    """Run one stage in this process and return its figures (seconds, peak RSS)."""
+    wh = Warehouse.from_env()
+    out: dict[str, Any] = {}
+    started = time.perf_counter()
+    if name == "load":
         counts = loader.generate_and_load(
-            wh, accounts=accounts, days=days, seed=seed, end_date=end, progress=True
+            wh,
+            accounts=options["accounts"],
+            days=options["days"],
+            seed=options["seed"],
+            end_date=date.fromisoformat(options["end"]),
+            progress=True,
         )
-        figures["generate_and_load_s"] = time.perf_counter() - started
-        figures["raw_rows"] = float(sum(counts.values()))
-        figures["events"] = float(counts.get("product.events", 0))
+        out["events"] = counts.get("product.events", 0)
+    elif name == "floor":
+        wh.execute("drop table if exists bench_floor", FLOOR_SQL)
+    elif name in ("full", "incremental"):
+        args = ["build", "--full-refresh"] if name == "full" else ["build"]
+        result = dbt_runner.run(args, wh, dbt_vars={"as_of_date": options["as_of"]}, quiet=True)
+        timings = [
+            (r.node.unique_id, float(r.execution_time or 0))
+            for r in getattr(result.result, "results", None) or []
+        ]
+        out["slowest"] = sorted(timings, key=lambda t: -t[1])[:10]
+    else:
+        raise ValueError(f"unknown stage {name!r}")
+    out["seconds"] = time.perf_counter() - started
+    out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return out
 
-        day_before = (end - timedelta(days=1)).isoformat()
-        started = time.perf_counter()
-        dbt_runner.run(
-            ["build", "--full-refresh"], wh, dbt_vars={"as_of_date": day_before}, quiet=True
-        )
-        figures["full_build_s"] = time.perf_counter() - started
 
-        started = time.perf_counter()
-        dbt_runner.run(["build"], wh, dbt_vars={"as_of_date": end.isoformat()}, quiet=True)
-        figures["incremental_build_s"] = time.perf_counter() - started
-        figures["peak_rss_mb"] = _peak_rss_mb()
-        figures["warehouse_mb"] = (Path(tmp) / "bench.duckdb").stat().st_size / 1e6
-
-    line = (
-        f"| {datetime.now(UTC):%Y-%m-%d} | {accounts:,} | {days} | {os.cpu_count()} | "
-        f"{figures['events']:,.0f} | {figures['generate_and_load_s']:.1f} | "
-        f"{figures['full_build_s']:.1f} | {figures['incremental_build_s']:.1f} | "
-        f"{figures['peak_rss_mb']:,.0f} | {figures['warehouse_mb']:,.0f} |"
+def _run_stage(name: str, wh: Warehouse, options: dict[str, Any], memory_limit: str) -> dict:
+    env = {**os.environ, **wh.env(), "CUSTOMER_HEALTH_DUCKDB_MEMORY_LIMIT": memory_limit}
+    print(f"  {wh.engine}: {name} ...", flush=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "customer_health.bench", "--stage", name, json.dumps(options)],
+        env=env,
+        stdout=subprocess.PIPE,
+        text=True,
     )
-    if not out.exists():
-        out.write_text(
-            "# Benchmarks\n\n"
-            "`make bench` appends a row per run: DuckDB, on the machine named by its core count.\n"
-            "Full build = `dbt build --full-refresh` as of the day before the data ends; "
-            "incremental = the next `dbt build`, adding the last day. Peak memory is the max RSS "
-            "of the process (dbt runs in-process).\n\n"
-            "| date | accounts | days | cores | events | generate+load s | full build s | "
-            "incremental build s | peak RSS MB | warehouse MB |\n"
-            "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n"
-        )
-    out.write_text(add_row(out.read_text(), line))
-    print(f"\n{platform.node()}: {line}\nadded to the table in {out}")
+    if proc.returncode != 0:
+        raise SystemExit(f"bench stage {name} on {wh.describe()} failed (see the output above)")
+    figures = json.loads(proc.stdout.strip().splitlines()[-1])
+    print(f"  {wh.engine}: {name} took {figures['seconds']:.1f} s", flush=True)
     return figures
+
+
+# ------------------------------------------------------------------ one engine
+
+
+def measure(
+    wh: Warehouse, size: str, accounts: int, days: int, seed: int, memory_limit: str
+) -> Figures:
+    end = generator.DEFAULT_END_DATE
+    base = {"accounts": accounts, "days": days, "seed": seed, "end": end.isoformat()}
+    loaded = _run_stage("load", wh, base, memory_limit)
+    floor = _run_stage("floor", wh, base, memory_limit)
+    day_before = (end - timedelta(days=1)).isoformat()
+    full = _run_stage("full", wh, {**base, "as_of": day_before}, memory_limit)
+    incremental = _run_stage("incremental", wh, {**base, "as_of": end.isoformat()}, memory_limit)
+    size_mb = None
+    if wh.engine == "duckdb":
+        size_mb = sum(p.stat().st_size for p in wh.duckdb_path.parent.glob("*.duckdb*")) / 1e6
+    return Figures(
+        size=size,
+        engine=wh.engine,
+        accounts=accounts,
+        events=int(loaded["events"]),
+        floor_s=floor["seconds"],
+        full_s=full["seconds"],
+        incremental_s=incremental["seconds"],
+        peak_rss_mb=max(full["peak_rss_mb"], incremental["peak_rss_mb"]),
+        memory_limit=memory_limit,
+        warehouse_mb=size_mb,
+        slowest=[(n, s) for n, s in full["slowest"]],
+    )
+
+
+def run(
+    size: str,
+    accounts: int,
+    days: int,
+    seed: int,
+    engines: list[str],
+    memory_limit: str,
+    out: Path,
+) -> list[Figures]:
+    results: list[Figures] = []
+    with tempfile.TemporaryDirectory(prefix="customer-health-bench-") as tmp:
+        for engine in engines:
+            if engine == "duckdb":
+                wh = replace(Warehouse.from_env("duckdb"), duckdb_path=Path(tmp) / "bench.duckdb")
+                results.append(measure(wh, size, accounts, days, seed, memory_limit))
+            else:
+                from customer_health.pgcluster import PgCluster
+
+                cluster = PgCluster.start()
+                try:
+                    cluster.create_database("bench")
+                    wh = Warehouse(
+                        engine="postgres",
+                        pg_host=cluster.host,
+                        pg_port=cluster.port,
+                        pg_user=cluster.user,
+                        pg_password="",
+                        pg_dbname="bench",
+                    )
+                    results.append(measure(wh, size, accounts, days, seed, memory_limit))
+                finally:
+                    cluster.stop()
+    if not out.exists():
+        out.write_text("# Benchmarks\n\n" + HEADER)
+    text = out.read_text()
+    for figures in results:
+        text = add_row(text, figures.row())
+    out.write_text(text)
+    print(f"\n{platform.node()}, {os.cpu_count()} cores:\n{HEADER.splitlines()[0]}")
+    for figures in results:
+        print(figures.row())
+    for figures in results:
+        print(f"\nslowest nodes of the full build on {figures.engine}:")
+        for node, seconds in figures.slowest:
+            print(f"  {seconds:8.1f} s  {node}")
+    if len(results) == 2:
+        duck, pg = results
+        print(
+            f"\npostgres ÷ duckdb: full build {pg.full_s / duck.full_s:.1f}×, "
+            f"incremental {pg.incremental_s / duck.incremental_s:.1f}×, "
+            f"floor {pg.floor_s / duck.floor_s:.1f}×"
+        )
+    print(f"\nadded to the table in {out}")
+    return results
 
 
 def add_row(text: str, row: str) -> str:
@@ -96,12 +233,32 @@ def add_row(text: str, row: str) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--accounts", type=int, default=10_000)
+    parser.add_argument("--size", choices=sorted(SIZES), default="M")
+    parser.add_argument("--accounts", type=int, help="overrides the size's account count")
     parser.add_argument("--days", type=int, default=730)
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument(
+        "--engines", default="duckdb", help="comma-separated: duckdb, postgres (default duckdb)"
+    )
+    parser.add_argument(
+        "--memory-limit",
+        default=os.environ.get("CUSTOMER_HEALTH_DUCKDB_MEMORY_LIMIT", "3GB"),
+        help="DuckDB memory_limit for every stage (default 3GB)",
+    )
     parser.add_argument("--out", type=Path, default=dbt_runner.project_dir() / "BENCHMARKS.md")
+    parser.add_argument("--stage", nargs=2, metavar=("NAME", "OPTIONS"), help=argparse.SUPPRESS)
     args = parser.parse_args()
-    run(args.accounts, args.days, args.seed, args.out)
+    if args.stage:
+        name, options = args.stage
+        print(json.dumps(_stage(name, json.loads(options))))
+        return
+    engines = [e.strip() for e in args.engines.split(",") if e.strip()]
+    for engine in engines:
+        if engine not in ("duckdb", "postgres"):
+            parser.error(f"unknown engine {engine!r}: use duckdb and/or postgres")
+    accounts = args.accounts or SIZES[args.size]
+    size = args.size if accounts == SIZES[args.size] else f"{accounts:,} accounts"
+    run(size, accounts, args.days, args.seed, engines, args.memory_limit, args.out)
 
 
 if __name__ == "__main__":

@@ -13,9 +13,8 @@ import pytest
 
 from customer_health import dbt as dbt_runner
 from customer_health import loader, orchestrate, second_world
+from customer_health.pgcluster import PgCluster
 from customer_health.warehouse import Warehouse
-
-from .pgcluster import PgCluster
 
 # A small book keeps the suite fast; the bench builds the large sizes.
 BOOK = {"accounts": 240, "days": 420, "seed": 7}

@@ -15,3 +15,25 @@ def test_the_row_goes_after_the_last_row_of_the_table() -> None:
 
 def test_a_file_without_a_table_gets_the_row_at_the_end() -> None:
     assert add_row("# Benchmarks\n", "| 3 | 4 |") == "# Benchmarks\n| 3 | 4 |\n"
+
+
+def test_the_first_row_goes_under_an_empty_header() -> None:
+    from customer_health.bench import HEADER, Figures
+
+    figures = Figures(
+        size="M",
+        engine="duckdb",
+        accounts=10,
+        events=100,
+        floor_s=2.0,
+        full_s=10.0,
+        incremental_s=0.5,
+        peak_rss_mb=1024,
+        memory_limit="3GB",
+        warehouse_mb=12.0,
+        slowest=[],
+    )
+    text = add_row("# Benchmarks\n\n" + HEADER + "\n## Earlier\n", figures.row())
+    lines = text.splitlines()
+    assert lines[4].startswith("| ") and "| 5.0× |" in lines[4] and "| 5.0% |" in lines[4]
+    assert lines[5:7] == ["", "## Earlier"]

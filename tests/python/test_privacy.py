@@ -22,12 +22,12 @@ from click.testing import CliRunner, Result
 from customer_health import contract, privacy
 from customer_health import dbt as dbt_runner
 from customer_health.cli import main
+from customer_health.pgcluster import PgCluster
 from customer_health.privacy.files import FileRedactor, _redact_json
 from customer_health.privacy.mentions import REDACTED, Needles, Redactor
 from customer_health.warehouse import Warehouse
 
 from .conftest import copy_duckdb, duckdb_warehouse, run_captured
-from .pgcluster import PgCluster
 
 ENGINES = [
     "duckdb",

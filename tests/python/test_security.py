@@ -14,10 +14,10 @@ import pytest
 
 from customer_health import dbt as dbt_runner
 from customer_health import loader
+from customer_health.pgcluster import PgCluster
 from customer_health.warehouse import Warehouse
 
 from .conftest import duckdb_warehouse
-from .pgcluster import PgCluster
 
 DBNAME = "customer_health_rls"
 OWNER = "ch_rls_owner"  # dbt's user: owns the database and every table it builds

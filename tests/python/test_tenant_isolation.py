@@ -23,10 +23,10 @@ from customer_health import dbt as dbt_runner
 from customer_health.backtest.load import load_backtest
 from customer_health.backtest.render import print_result
 from customer_health.backtest.run import run_backtest
+from customer_health.pgcluster import PgCluster
 from customer_health.warehouse import Warehouse
 
 from .conftest import copy_duckdb, duckdb_warehouse, load_and_build, pg_warehouse
-from .pgcluster import PgCluster
 
 ENGINES = [
     "duckdb",

@@ -1,5 +1,5 @@
-"""A throwaway PostgreSQL cluster for the test suite: initdb + pg_ctl in a temp dir, on a
-free port, stopped and removed afterwards. Never skipped: missing binaries fail loudly."""
+"""A throwaway PostgreSQL cluster for the test suite and the benchmark: initdb + pg_ctl in a
+temp dir, on a free port, stopped and removed afterwards. Missing binaries fail loudly."""
 
 from __future__ import annotations
 
