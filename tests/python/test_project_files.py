@@ -76,9 +76,7 @@ def _staging_models_reading_several_inputs(models: Path) -> list[str]:
 
 def test_staging_models_read_one_source_table_each() -> None:
     problems = _staging_models_reading_several_inputs(MODELS)
-    assert not problems, "staging models joining inputs (intermediate work): " + "; ".join(
-        problems
-    )
+    assert not problems, "staging models joining inputs (intermediate work): " + "; ".join(problems)
 
 
 def _final_columns(sql: str) -> list[str]:
@@ -158,7 +156,6 @@ final as (
 
 select * from final
 """
-    assert _final_columns(sql) == ["account_id", "as_of_date", "as_of_date", "d", "days_to_renewal"]
-    assert _final_columns(sql.replace("a.account_id", "*")) == [
-        "*", "as_of_date", "as_of_date", "d", "days_to_renewal"
-    ]
+    aliases = ["as_of_date", "as_of_date", "d", "days_to_renewal"]
+    assert _final_columns(sql) == ["account_id", *aliases]
+    assert _final_columns(sql.replace("a.account_id", "*")) == ["*", *aliases]
