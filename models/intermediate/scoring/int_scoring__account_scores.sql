@@ -1,9 +1,10 @@
--- The full score of every account on every score date: health score and tiers, trend,
--- trend-adjusted risk, rule flags, usage anomaly, the top drivers with their values, a
--- plain-words explanation, the recommended playbook, a CSM override if one is active, and
--- the priority a CSM should give the account (ranked within its organisation). The history
--- and current marts read this.
-{%- set delta_30_days = 30 if var('score_grain') == 'day' else 28 %}
+-- The full score of every account on every score date, put together from its parts: the health
+-- score and tiers (int_scoring__health_scores), the trend (int_scoring__score_trend), the top
+-- drivers and the explanation (int_scoring__score_drivers), the rule flags
+-- (int_scoring__rule_flags), any active CSM override (int_scoring__score_overrides), and the
+-- ARR and next renewal (int_scoring__renewal_arr). What needs several of them is computed here:
+-- the trend-adjusted risk, the recommended playbook, and the priority a CSM should give the
+-- account (ranked within its organisation). The history and current marts read this.
 
 with
 
@@ -11,152 +12,74 @@ scores as (
     select * from {{ ref('int_scoring__health_scores') }}
 ),
 
-contributions as (
-    select * from {{ ref('int_scoring__factor_contributions') }}
+trend as (
+    select * from {{ ref('int_scoring__score_trend') }}
+),
+
+drivers as (
+    select * from {{ ref('int_scoring__score_drivers') }}
 ),
 
 rule_flags as (
     select * from {{ ref('int_scoring__rule_flags') }}
 ),
 
-catalogue as (
-    select * from {{ ref('factor_catalogue') }}
+overrides as (
+    select * from {{ ref('int_scoring__score_overrides') }}
+),
+
+renewals as (
+    select * from {{ ref('int_scoring__renewal_arr') }}
 ),
 
 playbooks as (
     select * from {{ ref('playbooks') }}
 ),
 
-sentiment as (
-    select * from {{ ref('stg_crm__sentiment') }}
-    where not is_deleted and override_tier is not null
-),
-
-contracts as (
-    select * from {{ ref('stg_crm__contracts') }}
-    where not is_deleted
-),
-
-drivers as (
+joined as (
     select
-        contributions.account_id,
-        contributions.score_date,
-        contributions.factor_name,
-        {{ capitalize('contributions.family') }} || ': '
-        || replace(
-            catalogue.phrase,
-            '{value}',
-            {{ format_factor_value('contributions.raw_value', 'contributions.unit') }}
-        ) as driver_text,
-        contributions.points_lost,
-        contributions.points_lost / nullif(sum(contributions.points_lost) over (
-            partition by contributions.account_id, contributions.score_date
-        ), 0) as share_of_lost_points,
-        row_number() over (
-            partition by contributions.account_id, contributions.score_date
-            order by contributions.points_lost desc, contributions.factor_name asc
-        ) as driver_rank
-    from contributions
-    inner join catalogue
-        on contributions.factor_name = catalogue.factor_name
-    where contributions.points_lost > 0
-),
-
-top_drivers as (
-    select
-        account_id,
-        score_date,
-        max(case when driver_rank = 1 then factor_name end) as driver_1,
-        max(case when driver_rank = 2 then factor_name end) as driver_2,
-        max(case when driver_rank = 3 then factor_name end) as driver_3,
-        max(case when driver_rank = 1 then driver_text end) as driver_1_text,
-        max(case when driver_rank = 2 then driver_text end) as driver_2_text,
-        max(case when driver_rank = 3 then driver_text end) as driver_3_text,
-        max(case when driver_rank = 1 then share_of_lost_points end) as driver_1_share,
-        max(case when driver_rank = 2 then share_of_lost_points end) as driver_2_share,
-        max(case when driver_rank = 3 then share_of_lost_points end) as driver_3_share
-    from drivers
-    where driver_rank <= 3
-    group by 1, 2
-),
-
-previous as (
-    select
+        -- ids
         scores.account_id,
+        scores.org_id,
         scores.score_date,
-        prior_7.health_score as health_score_7d_ago,
-        prior_14.health_score as health_score_14d_ago,
-        prior_30.health_score as health_score_30d_ago
-    from scores
-    left join scores as prior_7
-        on
-            scores.account_id = prior_7.account_id
-            and prior_7.score_date = cast({{ dbt.dateadd('day', -7, 'scores.score_date') }} as date)
-    left join scores as prior_14
-        on
-            scores.account_id = prior_14.account_id
-            and prior_14.score_date
-            = cast({{ dbt.dateadd('day', -14, 'scores.score_date') }} as date)
-    left join scores as prior_30
-        on
-            scores.account_id = prior_30.account_id
-            and prior_30.score_date
-            = cast({{ dbt.dateadd('day', -1 * delta_30_days, 'scores.score_date') }} as date)
-),
-
-overrides as (
-    select
-        scores.account_id,
-        scores.score_date,
-        sentiment.override_tier,
-        sentiment.note as override_reason,
-        sentiment.author as override_author,
-        sentiment.override_expires_at,
-        row_number() over (
-            partition by scores.account_id, scores.score_date
-            order by sentiment.recorded_at desc, sentiment.sentiment_id desc
-        ) as recency_rank
-    from scores
-    inner join sentiment
-        on
-            scores.account_id = sentiment.account_id
-            and cast(sentiment.recorded_at as date) <= scores.score_date
-            and scores.score_date < sentiment.override_expires_at
-),
-
-renewals as (
-    select
-        scores.account_id,
-        scores.score_date,
-        sum(case
-            when contracts.end_date >= scores.score_date then contracts.arr_reporting else 0
-        end) as arr_reporting,
-        min(case
-            when contracts.renewal_date >= scores.score_date then contracts.renewal_date
-        end) as next_renewal_date
-    from scores
-    inner join contracts
-        on
-            scores.account_id = contracts.account_id
-            and scores.score_date >= contracts.start_date
-    group by 1, 2
-),
-
-assembled as (
-    select
-        scores.*,
-        previous.health_score_7d_ago,
-        previous.health_score_14d_ago,
-        previous.health_score_30d_ago,
-        top_drivers.driver_1,
-        top_drivers.driver_2,
-        top_drivers.driver_3,
-        top_drivers.driver_1_text,
-        top_drivers.driver_2_text,
-        top_drivers.driver_3_text,
-        top_drivers.driver_1_share,
-        top_drivers.driver_2_share,
-        top_drivers.driver_3_share,
+        -- health score and tiers
+        scores.segment,
+        scores.usage_score,
+        scores.support_score,
+        scores.relationship_score,
+        scores.finance_score,
+        scores.health_score,
+        scores.data_completeness,
+        scores.segment_percentile,
+        scores.health_tier,
+        scores.risk_level,
+        scores.weakest_family,
+        scores.weakest_family_score,
+        scores.weakest_factor,
+        scores.weakest_factor_value,
+        scores.weakest_factor_unit,
+        scores.weakest_factor_score,
+        scores.weights_version,
+        -- trend
+        trend.health_score_7d_ago,
+        trend.health_score_14d_ago,
+        trend.health_score_30d_ago,
+        trend.score_delta_7d,
+        trend.score_delta_14d,
+        trend.score_delta_30d,
+        trend.trend_direction,
+        -- drivers
+        drivers.driver_1,
+        drivers.driver_2,
+        drivers.driver_3,
+        drivers.driver_1_text,
+        drivers.driver_2_text,
+        drivers.driver_3_text,
+        drivers.driver_1_share,
+        drivers.driver_2_share,
+        drivers.driver_3_share,
+        drivers.explanation,
+        -- rule flags
         rule_flags.is_champion_left,
         rule_flags.is_repeated_payment_failure,
         rule_flags.is_urgent_ticket_aging,
@@ -164,38 +87,28 @@ assembled as (
         rule_flags.is_usage_anomaly,
         rule_flags.usage_anomaly_z,
         rule_flags.urgent_tickets_open_over_7d,
+        coalesce(rule_flags.rule_flag_count, 0) as rule_flag_count,
+        rule_flags.first_rule_flag,
+        -- override
         overrides.override_tier,
         overrides.override_reason,
         overrides.override_author,
         overrides.override_expires_at,
+        overrides.final_tier,
+        overrides.is_overridden,
+        -- ARR and renewal
         renewals.next_renewal_date,
-        scores.health_score - previous.health_score_7d_ago as score_delta_7d,
-        scores.health_score - previous.health_score_14d_ago as score_delta_14d,
-        scores.health_score - previous.health_score_30d_ago as score_delta_30d,
-        case when rule_flags.is_champion_left then 1 else 0 end
-        + case when rule_flags.is_repeated_payment_failure then 1 else 0 end
-        + case when rule_flags.is_urgent_ticket_aging then 1 else 0 end
-        + case when rule_flags.is_downgrade_request then 1 else 0 end
-        + case when rule_flags.is_usage_anomaly then 1 else 0 end as rule_flag_count,
-        case
-            when rule_flags.is_champion_left then 'champion_left'
-            when rule_flags.is_repeated_payment_failure then 'repeated_payment_failure'
-            when rule_flags.is_urgent_ticket_aging then 'urgent_ticket_aging'
-            when rule_flags.is_downgrade_request then 'downgrade_request'
-            when rule_flags.is_usage_anomaly then 'usage_anomaly'
-        end as first_rule_flag,
         coalesce(renewals.arr_reporting, 0.0) as arr_reporting,
-        {{ dbt.datediff('scores.score_date', 'renewals.next_renewal_date', 'day') }}
-            as days_to_renewal
+        renewals.days_to_renewal
     from scores
-    left join previous
+    left join trend
         on
-            scores.account_id = previous.account_id
-            and scores.score_date = previous.score_date
-    left join top_drivers
+            scores.account_id = trend.account_id
+            and scores.score_date = trend.score_date
+    left join drivers
         on
-            scores.account_id = top_drivers.account_id
-            and scores.score_date = top_drivers.score_date
+            scores.account_id = drivers.account_id
+            and scores.score_date = drivers.score_date
     left join rule_flags
         on
             scores.account_id = rule_flags.account_id
@@ -204,7 +117,6 @@ assembled as (
         on
             scores.account_id = overrides.account_id
             and scores.score_date = overrides.score_date
-            and overrides.recency_rank = 1
     left join renewals
         on
             scores.account_id = renewals.account_id
@@ -214,12 +126,6 @@ assembled as (
 with_risk as (
     select
         *,
-        case
-            when score_delta_30d is null then 'stable'
-            when score_delta_30d >= {{ var('trend_threshold_points') }} then 'improving'
-            when score_delta_30d <= -1 * {{ var('trend_threshold_points') }} then 'declining'
-            else 'stable'
-        end as trend_direction,
         -- risk = distance from a perfect score, pushed up by a recent decline (weighted more)
         -- and down by a recent improvement (weighted less), plus points per rule flag
         100.0 - health_score
@@ -231,10 +137,10 @@ with_risk as (
         + {{ var('rule_flag_risk_points') }}
         * case when rule_flag_count > 2 then 2 else rule_flag_count end as risk_unbounded,
         coalesce(first_rule_flag, driver_1) as main_driver
-    from assembled
+    from joined
 ),
 
-explained as (
+recommended as (
     select
         with_risk.*,
         case
@@ -242,15 +148,6 @@ explained as (
             when with_risk.risk_unbounded > 100 then 100.0
             else {{ round_score('with_risk.risk_unbounded') }}
         end as trend_adjusted_risk,
-        coalesce(with_risk.override_tier, with_risk.health_tier) as final_tier,
-        with_risk.override_tier is not null as is_overridden,
-        case
-            when with_risk.health_score is null then 'No signals available for this account.'
-            else
-                coalesce(with_risk.driver_1_text, 'No factor below its best level')
-                || coalesce('; ' || with_risk.driver_2_text, '')
-                || coalesce('; ' || with_risk.driver_3_text, '')
-        end as explanation,
         case
             when
                 with_risk.first_rule_flag is null and with_risk.health_tier = 'healthy'
@@ -292,14 +189,83 @@ prioritized as (
             ~ " - days_to_renewal as " ~ type_double() ~ ") / " ~ var('renewal_window_days')
             ~ " else 0.0 end)"
         ) }} as priority_score
-    from explained
+    from recommended
 ),
 
 -- ranked within the organisation, always (cross_tenant_benchmarks does not apply): a
 -- tenant's ranks run 1..n with no gap that would betray another tenant's accounts
 final as (
     select
-        *,
+        -- ids
+        account_id,
+        org_id,
+        score_date,
+        -- health score and tiers
+        segment,
+        usage_score,
+        support_score,
+        relationship_score,
+        finance_score,
+        health_score,
+        data_completeness,
+        segment_percentile,
+        health_tier,
+        risk_level,
+        weakest_family,
+        weakest_family_score,
+        weakest_factor,
+        weakest_factor_value,
+        weakest_factor_unit,
+        weakest_factor_score,
+        weights_version,
+        -- trend
+        health_score_7d_ago,
+        health_score_14d_ago,
+        health_score_30d_ago,
+        score_delta_7d,
+        score_delta_14d,
+        score_delta_30d,
+        trend_direction,
+        -- drivers
+        driver_1,
+        driver_2,
+        driver_3,
+        driver_1_text,
+        driver_2_text,
+        driver_3_text,
+        driver_1_share,
+        driver_2_share,
+        driver_3_share,
+        explanation,
+        -- rule flags
+        is_champion_left,
+        is_repeated_payment_failure,
+        is_urgent_ticket_aging,
+        is_downgrade_request,
+        is_usage_anomaly,
+        usage_anomaly_z,
+        urgent_tickets_open_over_7d,
+        rule_flag_count,
+        first_rule_flag,
+        -- override
+        override_tier,
+        override_reason,
+        override_author,
+        override_expires_at,
+        final_tier,
+        is_overridden,
+        -- ARR and renewal
+        arr_reporting,
+        next_renewal_date,
+        days_to_renewal,
+        -- risk and recommendation
+        risk_unbounded,
+        trend_adjusted_risk,
+        main_driver,
+        playbook,
+        recommended_action,
+        -- priority
+        priority_score,
         row_number() over (
             partition by org_id, score_date
             order by priority_score desc, account_id asc

@@ -34,14 +34,14 @@ from_factors as (
         max(case
             when
                 factor_name = 'finance_payment_failures_90d'
-                and raw_value >= {{ var('rule_payment_failures_min', 2) }}
+                and raw_value >= {{ var('rule_payment_failures_min') }}
                 then 1
             else 0
         end) as has_repeated_payment_failure,
         max(case
             when
                 factor_name = 'finance_downgrades_90d'
-                and raw_value >= {{ var('rule_downgrades_min', 1) }}
+                and raw_value >= {{ var('rule_downgrades_min') }}
                 then 1
             else 0
         end) as has_downgrade_request
@@ -65,7 +65,7 @@ champions as (
                 contacts.active_to_date < account_dates.score_date
                 and contacts.active_to_date
                 >= {{ dbt.dateadd(
-                    'day', -var('rule_champion_left_days', 90), 'account_dates.score_date'
+                    'day', -var('rule_champion_left_days'), 'account_dates.score_date'
                 ) }}
                 then 1
             else 0
@@ -82,14 +82,15 @@ aging_tickets as (
     select
         account_dates.account_id,
         account_dates.score_date,
-        count(*) as urgent_tickets_open_over_7d  -- over rule_urgent_ticket_age_days (7 by default)
+        -- open longer than rule_urgent_ticket_age_days; the name keeps the default
+        count(*) as urgent_tickets_open_over_7d
     from account_dates
     inner join tickets
         on
             account_dates.account_id = tickets.account_id
             and cast(tickets.created_at as date)
             <= {{ dbt.dateadd(
-                'day', -var('rule_urgent_ticket_age_days', 7), 'account_dates.score_date'
+                'day', -var('rule_urgent_ticket_age_days'), 'account_dates.score_date'
             ) }}
             and (
                 tickets.solved_at is null
@@ -148,7 +149,7 @@ anomalies as (
     from baseline
 ),
 
-final as (
+flags as (
     select
         account_dates.account_id,
         account_dates.org_id,
@@ -180,6 +181,38 @@ final as (
         on
             account_dates.account_id = anomalies.account_id
             and account_dates.score_date = anomalies.score_date
+),
+
+-- the flags counted, and the first of them in this order of urgency: it picks the playbook
+final as (
+    select
+        -- ids
+        account_id,
+        org_id,
+        score_date,
+        -- measures
+        usage_anomaly_z,
+        urgent_tickets_open_over_7d,
+        case when is_champion_left then 1 else 0 end
+        + case when is_repeated_payment_failure then 1 else 0 end
+        + case when is_urgent_ticket_aging then 1 else 0 end
+        + case when is_downgrade_request then 1 else 0 end
+        + case when is_usage_anomaly then 1 else 0 end as rule_flag_count,
+        -- flags
+        is_champion_left,
+        is_repeated_payment_failure,
+        is_urgent_ticket_aging,
+        is_downgrade_request,
+        is_usage_anomaly,
+        -- dimensions
+        case
+            when is_champion_left then 'champion_left'
+            when is_repeated_payment_failure then 'repeated_payment_failure'
+            when is_urgent_ticket_aging then 'urgent_ticket_aging'
+            when is_downgrade_request then 'downgrade_request'
+            when is_usage_anomaly then 'usage_anomaly'
+        end as first_rule_flag
+    from flags
 )
 
 select * from final

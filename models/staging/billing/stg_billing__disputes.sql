@@ -2,6 +2,12 @@
 
 with
 
+fx_rates as (
+
+    select * from {{ ref('fx_rates') }}
+
+),
+
 renamed as (
 
     -- rows that failed a check are in `quarantine` instead (see base_billing__disputes)
@@ -29,7 +35,7 @@ converted as (
         renamed.*,
         {{ convert_currency('renamed.amount_local', 'renamed.currency') }} as amount_reporting
     from renamed
-    {{ join_fx_rates('renamed.currency', 'cast(renamed.opened_at as date)') }}
+    {{ join_fx_rates('fx_rates', 'renamed.currency', 'cast(renamed.opened_at as date)') }}
 
 ),
 

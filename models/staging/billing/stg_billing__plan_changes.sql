@@ -2,6 +2,12 @@
 
 with
 
+fx_rates as (
+
+    select * from {{ ref('fx_rates') }}
+
+),
+
 renamed as (
 
     -- rows that failed a check are in `quarantine` instead (see base_billing__plan_changes)
@@ -34,7 +40,7 @@ converted as (
         {{ convert_currency('renamed.mrr_after_local', 'renamed.currency') }}
             as mrr_after_reporting
     from renamed
-    {{ join_fx_rates('renamed.currency', 'cast(renamed.changed_at as date)') }}
+    {{ join_fx_rates('fx_rates', 'renamed.currency', 'cast(renamed.changed_at as date)') }}
 
 ),
 

@@ -2,6 +2,12 @@
 
 with
 
+fx_rates as (
+
+    select * from {{ ref('fx_rates') }}
+
+),
+
 renamed as (
 
     -- rows that failed a check are in `quarantine` instead (see base_billing__subscriptions)
@@ -35,7 +41,7 @@ converted as (
         end as status,
         {{ convert_currency('renamed.mrr_local', 'renamed.currency') }} as mrr_reporting
     from renamed
-    {{ join_fx_rates('renamed.currency', 'cast(renamed.started_at as date)') }}
+    {{ join_fx_rates('fx_rates', 'renamed.currency', 'cast(renamed.started_at as date)') }}
 
 ),
 

@@ -2,6 +2,12 @@
 
 with
 
+fx_rates as (
+
+    select * from {{ ref('fx_rates') }}
+
+),
+
 renamed as (
 
     -- rows that failed a check are in `quarantine` instead (see base_crm__contracts)
@@ -30,7 +36,7 @@ converted as (
         renamed.*,
         {{ convert_currency('renamed.arr_local', 'renamed.currency') }} as arr_reporting
     from renamed
-    {{ join_fx_rates('renamed.currency', 'renamed.start_date') }}
+    {{ join_fx_rates('fx_rates', 'renamed.currency', 'renamed.start_date') }}
 
 ),
 

@@ -2,6 +2,12 @@
 
 with
 
+fx_rates as (
+
+    select * from {{ ref('fx_rates') }}
+
+),
+
 renamed as (
 
     -- rows that failed a check are in `quarantine` instead (see base_crm__opportunities)
@@ -31,7 +37,7 @@ converted as (
         {{ convert_currency('renamed.previous_amount_local', 'renamed.currency') }}
             as previous_amount_reporting
     from renamed
-    {{ join_fx_rates('renamed.currency', 'renamed.close_date') }}
+    {{ join_fx_rates('fx_rates', 'renamed.currency', 'renamed.close_date') }}
 
 ),
 
