@@ -96,9 +96,11 @@ joined as (
             -- a ticket created and solved before the 90 days counts in no factor (an account
             -- left without rows gets the same values as one whose rows all count 0)
             and (
-                recent_tickets.created_date > {{ dbt.dateadd('day', -90, 'account_dates.score_date') }}
+                recent_tickets.created_date
+                > {{ dbt.dateadd('day', -90, 'account_dates.score_date') }}
                 or recent_tickets.solved_date is null
-                or recent_tickets.solved_date > {{ dbt.dateadd('day', -90, 'account_dates.score_date') }}
+                or recent_tickets.solved_date
+                > {{ dbt.dateadd('day', -90, 'account_dates.score_date') }}
             )
 ),
 
