@@ -8,6 +8,7 @@
             select cast({{ dbt.dateadd('day', -1 * var('history_lookback_days'), 'max(score_date)') }} as date)
             from {{ this }}
         )
-        or {{ column }} not in (select built.score_date from {{ this }} as built)
+        -- distinct: a small list, that Postgres hashes instead of scanning per row
+        or {{ column }} not in (select distinct built.score_date from {{ this }} as built)
     )
 {%- endmacro %}
