@@ -1,11 +1,32 @@
 -- Finance factors per account and score date: days past due, overdue amount against MRR,
 -- downgrades (with contractions), disputes and failed payments. An invoice paid after the
 -- score date was still unpaid on it.
+-- Incremental on score_date (the score_date_to_build macro): a run recomputes the last
+-- history_lookback_days days and the new dates, and prunes the dates that are no longer score
+-- dates. Days past due and the overdue amount read only the invoices still unpaid on some score
+-- date of the run; the other factors read their 90 or 180 days.
+-- depends_on: {{ ref('int_scoring__score_dates') }}
+{{
+    config(
+        materialized='incremental',
+        unique_key=['account_id', 'score_date', 'factor_name'],
+        incremental_strategy=(
+            'insert_overwrite' if target.type == 'spark' else 'delete+insert'
+        ),
+        partition_by=(['score_date'] if target.type == 'spark' else none),
+        post_hook=[
+            "{{ prune_history_dates(this, ref('int_scoring__score_dates'), history_only=false) }}"
+        ],
+    )
+}}
 
 with
 
 account_dates as (
     select * from {{ ref('int_scoring__account_dates') }}
+    {%- if is_incremental() %}
+        where {{ score_date_to_build('score_date') }}
+    {%- endif %}
 ),
 
 invoices as (
@@ -39,30 +60,49 @@ contractions as (
     where outcome_type = 'contracted'
 ),
 
+run_bounds as (
+    select min(score_date) as first_score_date
+    from account_dates
+),
+
+-- an account with invoices issued is judged (0 days past due), one without is not (missing)
+first_invoices as (
+    select
+        account_id,
+        min(issued_date) as first_issued_date
+    from invoices
+    group by 1
+),
+
+-- the invoices still unpaid on some score date of this run: a paid invoice is never overdue
+unpaid_invoices as (
+    select invoices.*
+    from invoices
+    cross join run_bounds
+    where invoices.paid_date is null or invoices.paid_date > run_bounds.first_score_date
+),
+
+-- the invoices unpaid on the score date
 invoice_windows as (
     select
         account_dates.account_id,
         account_dates.score_date,
-        count(*) as invoices_issued,
         max(case
-            when
-                (invoices.paid_date is null or invoices.paid_date > account_dates.score_date)
-                and invoices.due_date < account_dates.score_date
+            when invoices.due_date < account_dates.score_date
                 then {{ dbt.datediff('invoices.due_date', 'account_dates.score_date', 'day') }}
             else 0
         end) as finance_max_days_past_due,
         sum(case
-            when
-                (invoices.paid_date is null or invoices.paid_date > account_dates.score_date)
-                and invoices.due_date < account_dates.score_date
+            when invoices.due_date < account_dates.score_date
                 then invoices.amount_reporting
             else 0
         end) as overdue_amount_reporting
     from account_dates
-    inner join invoices
+    inner join unpaid_invoices as invoices
         on
             account_dates.account_id = invoices.account_id
             and account_dates.score_date >= invoices.issued_date
+            and (invoices.paid_date is null or invoices.paid_date > account_dates.score_date)
     group by 1, 2
 ),
 
@@ -157,7 +197,10 @@ wide as (
         account_dates.org_id,
         account_dates.score_date,
         -- no invoice issued yet: nothing to judge, so missing (its weight moves elsewhere)
-        invoice_windows.finance_max_days_past_due,
+        case
+            when first_invoices.first_issued_date <= account_dates.score_date
+                then coalesce(invoice_windows.finance_max_days_past_due, 0)
+        end as finance_max_days_past_due,
         case
             when mrr.mrr_reporting > 0
                 then coalesce(invoice_windows.overdue_amount_reporting, 0) / mrr.mrr_reporting
@@ -166,6 +209,8 @@ wide as (
         coalesce(event_counts.finance_disputes_180d, 0) as finance_disputes_180d,
         coalesce(event_counts.finance_payment_failures_90d, 0) as finance_payment_failures_90d
     from account_dates
+    left join first_invoices
+        on account_dates.account_id = first_invoices.account_id
     left join invoice_windows
         on
             account_dates.account_id = invoice_windows.account_id

@@ -1,10 +1,31 @@
 -- Relationship factors per account and score date, from the CRM: touches, meeting
 -- attendance, sponsor and champion engagement, champion departure, CSM sentiment.
+-- Incremental on score_date (the score_date_to_build macro): a run recomputes the last
+-- history_lookback_days days and the new dates, and prunes the dates that are no longer score
+-- dates. A score date reads its 90 days of activities and its latest activity before them,
+-- which carries the last touch so far; the older ones are not read.
+-- depends_on: {{ ref('int_scoring__score_dates') }}
+{{
+    config(
+        materialized='incremental',
+        unique_key=['account_id', 'score_date', 'factor_name'],
+        incremental_strategy=(
+            'insert_overwrite' if target.type == 'spark' else 'delete+insert'
+        ),
+        partition_by=(['score_date'] if target.type == 'spark' else none),
+        post_hook=[
+            "{{ prune_history_dates(this, ref('int_scoring__score_dates'), history_only=false) }}"
+        ],
+    )
+}}
 
 with
 
 account_dates as (
     select * from {{ ref('int_scoring__account_dates') }}
+    {%- if is_incremental() %}
+        where {{ score_date_to_build('score_date') }}
+    {%- endif %}
 ),
 
 activities as (
@@ -22,8 +43,16 @@ sentiment as (
     where not is_deleted and sentiment_score is not null
 ),
 
+run_bounds as (
+    select
+        min(score_date) as first_score_date,
+        cast({{ dbt.dateadd('day', -90, 'min(score_date)') }} as date) as window_start_date
+    from account_dates
+),
+
 activity_facts as (
     select
+        activities.activity_id,
         activities.account_id,
         cast(activities.occurred_at as date) as activity_date,
         activities.activity_type,
@@ -42,44 +71,78 @@ activity_facts as (
         on activities.contact_id = contacts.contact_id
 ),
 
+-- each account's activities in date order, with the last meaningful touch so far and the date
+-- of the next activity: a score date's latest activity (next one later, or none) carries its
+-- last touch however old it is
+activity_history as (
+    select
+        *,
+        max(case when is_meaningful_touch then activity_date end) over (
+            partition by account_id
+            order by activity_date, activity_id
+            rows between unbounded preceding and current row
+        ) as last_touch_date_so_far,
+        lead(activity_date) over (
+            partition by account_id
+            order by activity_date, activity_id
+        ) as next_activity_date
+    from activity_facts
+),
+
+-- the activities that can count on some score date of this run
+recent_activities as (
+    select activity_history.*
+    from activity_history
+    cross join run_bounds
+    where
+        activity_history.activity_date > run_bounds.window_start_date
+        or activity_history.next_activity_date is null
+        or activity_history.next_activity_date > run_bounds.first_score_date
+),
+
 activity_windows as (
     select
         account_dates.account_id,
         account_dates.score_date,
-        count(*) as activities_ever,
-        max(case
-            when activity_facts.is_meaningful_touch then activity_facts.activity_date
-        end) as last_touch_date,
+        -- any activity on or before the score date (its latest one is always read)
+        count(*) as activities_read,
+        max(recent_activities.last_touch_date_so_far) as last_touch_date,
         sum(case
             when
-                activity_facts.activity_type = 'meeting'
-                and activity_facts.activity_date
+                recent_activities.activity_type = 'meeting'
+                and recent_activities.activity_date
                 > {{ dbt.dateadd('day', -90, 'account_dates.score_date') }}
                 then 1
             else 0
         end) as meetings_90d,
         sum(case
             when
-                activity_facts.activity_type = 'meeting' and activity_facts.outcome = 'held'
-                and activity_facts.activity_date
+                recent_activities.activity_type = 'meeting' and recent_activities.outcome = 'held'
+                and recent_activities.activity_date
                 > {{ dbt.dateadd('day', -90, 'account_dates.score_date') }}
                 then 1
             else 0
         end) as meetings_held_90d,
         sum(case
             when
-                activity_facts.is_with_sponsor_or_champion
-                and activity_facts.outcome in ('held', 'completed')
-                and activity_facts.activity_date
+                recent_activities.is_with_sponsor_or_champion
+                and recent_activities.outcome in ('held', 'completed')
+                and recent_activities.activity_date
                 > {{ dbt.dateadd('day', -90, 'account_dates.score_date') }}
                 then 1
             else 0
         end) as sponsor_touches_90d
     from account_dates
-    inner join activity_facts
+    inner join recent_activities
         on
-            account_dates.account_id = activity_facts.account_id
-            and account_dates.score_date >= activity_facts.activity_date
+            account_dates.account_id = recent_activities.account_id
+            and account_dates.score_date >= recent_activities.activity_date
+            and (
+                recent_activities.activity_date
+                > {{ dbt.dateadd('day', -90, 'account_dates.score_date') }}
+                or recent_activities.next_activity_date is null
+                or recent_activities.next_activity_date > account_dates.score_date
+            )
     group by 1, 2
 ),
 
@@ -135,14 +198,14 @@ wide as (
                     'activity_windows.last_touch_date', 'account_dates.score_date', 'day'
                 ) }}
             -- CRM data exists but no touch ever: as bad as the worst threshold
-            when activity_windows.activities_ever > 0 then 365
+            when activity_windows.activities_read > 0 then 365
         end as relationship_days_since_touch,
         case
             when activity_windows.meetings_90d > 0
                 then 1.0 * activity_windows.meetings_held_90d / activity_windows.meetings_90d
         end as relationship_meeting_show_rate_90d,
         case
-            when activity_windows.activities_ever > 0 then activity_windows.sponsor_touches_90d
+            when activity_windows.activities_read > 0 then activity_windows.sponsor_touches_90d
         end as relationship_sponsor_engagement_90d,
         champions.has_active_champion as relationship_champion_active,
         sentiment_ranked.sentiment_score as relationship_csm_sentiment

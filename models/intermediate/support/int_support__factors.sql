@@ -1,11 +1,32 @@
 -- Support factors per account and score date (volume, severity, resolution, reopens, CSAT,
 -- trend), computed from ticket timestamps on or before the score date, never from a ticket's
 -- current status (a ticket solved after the score date was still open on it).
+-- Incremental on score_date (the score_date_to_build macro): a run recomputes the last
+-- history_lookback_days days and the new dates, and prunes the dates that are no longer score
+-- dates. A score date reads only the tickets that can count on it: created or solved in its
+-- 90 days, or still open; older, solved tickets count nowhere.
+-- depends_on: {{ ref('int_scoring__score_dates') }}
+{{
+    config(
+        materialized='incremental',
+        unique_key=['account_id', 'score_date', 'factor_name'],
+        incremental_strategy=(
+            'insert_overwrite' if target.type == 'spark' else 'delete+insert'
+        ),
+        partition_by=(['score_date'] if target.type == 'spark' else none),
+        post_hook=[
+            "{{ prune_history_dates(this, ref('int_scoring__score_dates'), history_only=false) }}"
+        ],
+    )
+}}
 
 with
 
 account_dates as (
     select * from {{ ref('int_scoring__account_dates') }}
+    {%- if is_incremental() %}
+        where {{ score_date_to_build('score_date') }}
+    {%- endif %}
 ),
 
 tickets as (
@@ -15,6 +36,11 @@ tickets as (
 
 priorities as (
     select * from {{ ref('support_priorities') }}
+),
+
+run_bounds as (
+    select cast({{ dbt.dateadd('day', -90, 'min(score_date)') }} as date) as window_start_date
+    from account_dates
 ),
 
 ticket_facts as (
@@ -40,29 +66,48 @@ ticket_facts as (
         on tickets.priority = priorities.priority
 ),
 
+-- the tickets that can count on some score date of this run
+recent_tickets as (
+    select ticket_facts.*
+    from ticket_facts
+    cross join run_bounds
+    where
+        ticket_facts.created_date > run_bounds.window_start_date
+        or ticket_facts.solved_date is null
+        or ticket_facts.solved_date > run_bounds.window_start_date
+),
+
 joined as (
     select
         account_dates.account_id,
         account_dates.score_date,
-        ticket_facts.priority,
-        ticket_facts.created_date,
-        ticket_facts.solved_date,
-        ticket_facts.reopened_count,
-        ticket_facts.csat_score,
-        ticket_facts.severity_weight,
-        ticket_facts.resolution_vs_target
+        recent_tickets.priority,
+        recent_tickets.created_date,
+        recent_tickets.solved_date,
+        recent_tickets.reopened_count,
+        recent_tickets.csat_score,
+        recent_tickets.severity_weight,
+        recent_tickets.resolution_vs_target
     from account_dates
-    inner join ticket_facts
+    inner join recent_tickets
         on
-            account_dates.account_id = ticket_facts.account_id
-            and account_dates.score_date >= ticket_facts.created_date
+            account_dates.account_id = recent_tickets.account_id
+            and account_dates.score_date >= recent_tickets.created_date
+            -- a ticket created and solved before the 90 days counts in no factor (an account
+            -- left without rows gets the same values as one whose rows all count 0)
+            and (
+                recent_tickets.created_date
+                > {{ dbt.dateadd('day', -90, 'account_dates.score_date') }}
+                or recent_tickets.solved_date is null
+                or recent_tickets.solved_date
+                > {{ dbt.dateadd('day', -90, 'account_dates.score_date') }}
+            )
 ),
 
 aggregated as (
     select
         account_id,
         score_date,
-        count(*) as tickets_ever,
         sum(case
             when solved_date is null or solved_date > score_date then coalesce(severity_weight, 1)
             else 0
