@@ -40,6 +40,9 @@ HISTORY = "marts.mart_account_health_history"
 SNAPSHOT = "snapshots.snap_account_health"
 # every public relation of the Postgres parity test, and the health mart itself
 RELATIONS = sorted([MART, *PUBLIC_RELATIONS])
+# two dbt threads share the session: Spark's cost is per statement, and one thread's Python
+# (compiling, dbt's bookkeeping) overlaps the other's Spark job
+THREADS = "2"
 SNAPSHOT_CHECK = ["health_score", "health_tier", "risk_level", "final_tier", "weights_version"]
 
 
@@ -162,8 +165,10 @@ def spark_built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SparkBuild
     )
     duck_frames = {r: duck.query_df(f"select * from {r}") for r in RELATIONS}
 
-    saved = {k: os.environ.get(k) for k in ("CUSTOMER_HEALTH_SPARK_DIR", "TZ")}
+    env = ("CUSTOMER_HEALTH_SPARK_DIR", "CUSTOMER_HEALTH_SPARK_THREADS", "TZ")
+    saved = {k: os.environ.get(k) for k in env}
     os.environ["CUSTOMER_HEALTH_SPARK_DIR"] = str(tmp_path_factory.mktemp("spark"))
+    os.environ["CUSTOMER_HEALTH_SPARK_THREADS"] = THREADS
     os.environ["TZ"] = "UTC"  # pyspark returns timestamps in the Python process's time zone
     time.tzset()
     spark = spark_engine.session()
