@@ -72,6 +72,23 @@ def session() -> Any:
     return spark
 
 
+def stop(spark: Any) -> None:
+    """Stop the session and the JVM behind it (``spark.stop()`` alone leaves the JVM running,
+    with its heap, until Python exits). A later :func:`session` starts a new one."""
+    from pyspark import SparkContext
+
+    spark.stop()
+    gateway = SparkContext._gateway
+    if gateway is not None:
+        proc = getattr(gateway, "proc", None)
+        gateway.shutdown()
+        if proc is not None:
+            proc.stdin.close()  # the JVM exits when its stdin closes
+            proc.wait(timeout=60)
+        SparkContext._gateway = None
+        SparkContext._jvm = None
+
+
 def _schema(t: contract.Table) -> Any:
     from pyspark.sql import types as T
 
@@ -257,7 +274,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         with pd.option_context("display.width", 200, "display.max_columns", 50):
             print(query_df(spark, args.statement).to_string(max_rows=200))
-    spark.stop()
+    stop(spark)
     return 0
 
 

@@ -63,6 +63,9 @@ class Warehouse:
         out = {"CUSTOMER_HEALTH_TARGET": self.engine}
         if self.engine == "duckdb":
             out["CUSTOMER_HEALTH_DUCKDB_PATH"] = str(self.duckdb_path)
+        elif self.engine == "spark":
+            # dbt only; the profile reads CUSTOMER_HEALTH_SPARK_* (docs/spark.md)
+            pass
         else:
             out.update(
                 CUSTOMER_HEALTH_PG_HOST=self.pg_host,
@@ -76,6 +79,8 @@ class Warehouse:
     def describe(self) -> str:
         if self.engine == "duckdb":
             return f"DuckDB file {self.duckdb_path}"
+        if self.engine == "spark":
+            return "Spark (session mode, docs/spark.md)"
         return f"Postgres {self.pg_user}@{self.pg_host}:{self.pg_port}/{self.pg_dbname}"
 
     @contextmanager
