@@ -21,7 +21,7 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/customer-health demo
 
-## Every check: ruff, sqlfluff, then pytest (dbt build on DuckDB and on a throwaway Postgres).
+## Every check: ruff, sqlfluff, then pytest (dbt build on DuckDB, a throwaway Postgres and a local Spark).
 test: $(STAMP) lint pytest
 
 lint: $(STAMP)
@@ -37,8 +37,16 @@ lint: $(STAMP)
 	  CUSTOMER_HEALTH_DUCKDB_PATH=$$(mktemp -d)/lint.duckdb DBT_TARGET_PATH=target/lint-b $(BIN)/sqlfluff lint \
 	  models/staging/hubspot models/staging/segment --processes 2
 
+# The Spark tests (one local SparkSession, mostly waiting on the JVM) run alongside the rest,
+# in their own pytest process; their output is printed at the end and either failing fails.
 pytest: $(STAMP)
-	$(BIN)/pytest
+	@log=$$(mktemp); \
+	$(BIN)/pytest -p no:cacheprovider tests/python/test_spark.py >$$log 2>&1 & spark=$$!; \
+	$(BIN)/pytest --ignore=tests/python/test_spark.py; main=$$?; \
+	echo "== waiting for the Spark tests (tests/python/test_spark.py), started alongside =="; \
+	wait $$spark; spark_rc=$$?; cat $$log; rm -f $$log; \
+	echo "== pytest: rest of the suite exit $$main, Spark tests exit $$spark_rc =="; \
+	test $$main -eq 0 && test $$spark_rc -eq 0
 
 ## Benchmarks (not part of the test suite): results are added to BENCHMARKS.md.
 ## M: 10,000 accounts on DuckDB and on a throwaway Postgres. L: 100,000 accounts on DuckDB.
