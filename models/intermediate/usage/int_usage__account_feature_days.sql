@@ -18,18 +18,17 @@ with
 
 events as (
     select * from {{ ref('stg_product__events') }}
-    where
-        not is_deleted
-        {%- if is_incremental() %}
-            and event_date >= (
-                select
-                    cast(
-                        {{ dbt.dateadd('day', -1 * var('events_lookback_days'), 'max(event_date)') }}
-                        as date
-                    )
-                from {{ this }}
-            )
-        {%- endif %}
+    where not is_deleted
+    {%- if is_incremental() %}
+        and event_date >= (
+            select
+                cast(
+                    {{ dbt.dateadd('day', -1 * var('events_lookback_days'), 'max(event_date)') }}
+                    as date
+                )
+            from {{ this }}
+        )
+    {%- endif %}
 ),
 
 final as (
