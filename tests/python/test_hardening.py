@@ -4,7 +4,8 @@ and no personal data in any mart or snapshot."""
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -15,6 +16,7 @@ from customer_health.warehouse import Warehouse
 
 from .conftest import copy_duckdb
 
+HISTORY = "marts.mart_account_health_history"
 PUBLIC = [
     "marts.mart_account_health",
     "marts.mart_account_health_history",
@@ -22,6 +24,15 @@ PUBLIC = [
     "marts.mart_health_alerts",
     "marts.mart_portfolio_health",
 ]
+QUARANTINE = ["quarantine.quarantine", "quarantine.quarantine_reconciliation"]
+# the models a nightly run builds incrementally (at least these)
+INCREMENTAL = {
+    "base_product__events",
+    "int_usage__user_days",
+    "int_usage__account_feature_days",
+    "int_usage__factors",
+    "mart_account_health_history",
+}
 
 
 def relations(wh: Warehouse, schemas: tuple[str, ...]) -> list[str]:
@@ -52,32 +63,177 @@ def test_running_twice_on_the_same_inputs_gives_identical_marts(
         pd.testing.assert_frame_equal(frame, after, obj=relation)
 
 
-def test_late_rows_are_picked_up_by_the_incremental_history(
-    duck_built: Warehouse, tmp_path: Path
-) -> None:
-    wh = copy_of(duck_built, tmp_path)
-    as_of = pd.Timestamp(
-        wh.query_df("select max(score_date) as d from marts.mart_account_health")["d"][0]
+@dataclass
+class NextDay:
+    """A nightly run replayed on a copy of the demo book: built with --full-refresh as of the day
+    before the data ends, without the raw events loaded from that day on; then those loads and
+    400 late events arrive and an incremental build runs as of the last day; then the same
+    warehouse is rebuilt with --full-refresh as of that day."""
+
+    incremental: dict[str, pd.DataFrame]  # relation -> rows after the incremental build
+    full: dict[str, pd.DataFrame]  # relation -> rows after the full refresh
+    incremental_models: list[str]  # relations of the models dbt built incrementally
+    as_of_before: dict[str, pd.DataFrame]  # the history after the first build
+    canaries: dict[str, bool]  # model -> an old row planted before the run was left alone
+    late_account: str
+    late_day: date
+
+
+def first_row(wh: Warehouse, sql: str) -> pd.Series:
+    frame = wh.query_df(sql)
+    assert len(frame) == 1, sql
+    return frame.iloc[0]
+
+
+@pytest.fixture(scope="module")
+def next_day(duck_built: Warehouse, tmp_path_factory: pytest.TempPathFactory) -> NextDay:
+    wh = copy_duckdb(duck_built, tmp_path_factory.mktemp("next_day"))
+    last_day = pd.Timestamp(
+        first_row(wh, "select max(score_date) as d from marts.mart_account_health")["d"]
     ).date()
-    late_day = as_of - timedelta(days=3)
-    account = wh.query_df(
-        "select account_id from marts.mart_account_health order by priority_rank limit 1"
-    )["account_id"][0]
-    # 400 events dated three days ago that only arrive now
+    day_before = last_day - timedelta(days=1)
+    # what the connectors loaded from the last day on (new events, late ones, re-deliveries,
+    # soft deletes) arrives only with the second run
     wh.execute(
+        "create table raw_product.held_back as select * from raw_product.events "
+        f"where _loaded_at >= timestamptz '{last_day} 00:00:00+00'",
+        f"delete from raw_product.events where _loaded_at >= timestamptz '{last_day} 00:00:00+00'",
+    )
+    dbt_runner.run(
+        ["build", "--full-refresh", "--exclude", "test_type:data"],
+        wh,
+        dbt_vars={"as_of_date": day_before.isoformat()},
+        quiet=True,
+    )
+    as_of_before = snapshot_of(wh, "marts.mart_account_health_history")
+    late_account = first_row(
+        wh, "select account_id from marts.mart_account_health order by priority_rank limit 1"
+    )["account_id"]
+    late_day = last_day - timedelta(days=3)
+    wh.execute(
+        "insert into raw_product.events select * from raw_product.held_back",
+        "drop table raw_product.held_back",
+        # 400 events dated three days ago that only arrive now
         "insert into raw_product.events (event_id, account_id, user_id, feature_key, "
         "occurred_at, org_id, _loaded_at, _is_deleted) "
-        f"select 'LATE' || cast(i as varchar), '{account}', 'ULATE' || cast(i % 40 as varchar), "
-        f"'reports', timestamptz '{late_day} 12:00:00+00', null, now(), false "
-        "from range(400) as t(i)"
+        f"select 'LATE' || cast(i as varchar), '{late_account}', "
+        "'ULATE' || cast(i % 40 as varchar), "
+        f"'reports', timestamptz '{late_day} 12:00:00+00', null, "
+        "(select max(_loaded_at) from raw_product.events) + interval 1 hour, false "
+        "from range(400) as t(i)",
     )
-    incremental_before = snapshot_of(wh, "marts.mart_account_health_history")
-    dbt_runner.run(["build", "--exclude", "test_type:data"], wh, quiet=True)
-    incremental = snapshot_of(wh, "marts.mart_account_health_history")
-    assert not incremental.equals(incremental_before), "the late rows changed nothing"
-    dbt_runner.run(["build", "--full-refresh", "--exclude", "test_type:data"], wh, quiet=True)
-    full = snapshot_of(wh, "marts.mart_account_health_history")
-    pd.testing.assert_frame_equal(incremental, full)
+    # an old row planted in each model (changed by hand, or one that no model downstream
+    # reads): an incremental run leaves it as it is, a rebuild of its day or key would not
+    base = first_row(
+        wh,
+        "select record_key, user_id from staging.base_product__events "
+        "where quarantine_reason is null and user_id is not null "
+        "order by loaded_at, record_key limit 1",
+    )
+    old = first_row(
+        wh,
+        "select account_id, org_id, score_date from intermediate.int_usage__factors "
+        "order by score_date, account_id limit 1",
+    )
+    old_day = first_row(wh, "select min(event_date) as d from intermediate.int_usage__user_days")[
+        "d"
+    ]
+    canaries = {
+        "base_product__events": (
+            "staging.base_product__events",
+            f"record_key = '{base.record_key}' and user_id = 'CANARY'",
+        ),
+        "int_usage__user_days": (
+            "intermediate.int_usage__user_days",
+            f"account_id = 'CANARY' and event_date = date '{old_day}'",
+        ),
+        "int_usage__account_feature_days": (
+            "intermediate.int_usage__account_feature_days",
+            f"account_id = 'CANARY' and event_date = date '{old_day}'",
+        ),
+        "int_usage__factors": (
+            "intermediate.int_usage__factors",
+            f"factor_name = 'canary' and score_date = date '{old.score_date}'",
+        ),
+    }
+    wh.execute(
+        "update staging.base_product__events set user_id = 'CANARY' "
+        f"where record_key = '{base.record_key}'",
+        "insert into intermediate.int_usage__user_days (account_id, user_id, events, "
+        f"event_date) values ('CANARY', 'CANARY', 1, date '{old_day}')",
+        "insert into intermediate.int_usage__account_feature_days (account_id, feature_key, "
+        f"event_date) values ('CANARY', 'CANARY', date '{old_day}')",
+        "insert into intermediate.int_usage__factors (account_id, org_id, score_date, "
+        f"factor_name, raw_value) values ('{old.account_id}', '{old.org_id}', "
+        f"date '{old.score_date}', 'canary', 0)",
+    )
+    result = dbt_runner.run(
+        ["build", "--exclude", "test_type:data"],
+        wh,
+        dbt_vars={"as_of_date": last_day.isoformat()},
+        quiet=True,
+    )
+    left_alone = {
+        model: first_row(wh, f"select count(*) as n from {relation} where {where}")["n"] == 1
+        for model, (relation, where) in canaries.items()
+    }
+    # the canaries taken out, so that the tables can be compared with a full refresh
+    wh.execute(
+        f"update staging.base_product__events set user_id = '{base.user_id}' "
+        f"where record_key = '{base.record_key}'",
+        *(
+            f"delete from {relation} where {where}"
+            for model, (relation, where) in canaries.items()
+            if model != "base_product__events"
+        ),
+    )
+    incremental_models = sorted(
+        f"{r.node.schema}.{r.node.alias}"
+        for r in result.result.results
+        if r.node.resource_type == "model" and r.node.config.materialized == "incremental"
+    )
+    compared = incremental_models + PUBLIC + QUARANTINE
+    incremental = {r: snapshot_of(wh, r) for r in compared}
+    dbt_runner.run(
+        ["build", "--full-refresh", "--exclude", "test_type:data"],
+        wh,
+        dbt_vars={"as_of_date": last_day.isoformat()},
+        quiet=True,
+    )
+    full = {r: snapshot_of(wh, r) for r in compared}
+    return NextDay(
+        incremental, full, incremental_models, as_of_before, left_alone, late_account, late_day
+    )
+
+
+def test_late_rows_are_picked_up_by_the_incremental_history(next_day: NextDay) -> None:
+    history = next_day.incremental[HISTORY]
+    assert not history.equals(next_day.as_of_before), "the new day changed nothing"
+    user_days = next_day.incremental["intermediate.int_usage__user_days"]
+    late = user_days[
+        (user_days["account_id"] == next_day.late_account)
+        & (user_days["event_date"] == str(next_day.late_day))
+        & user_days["user_id"].str.startswith("ULATE")
+    ]
+    assert len(late) == 40, "the late events are not in the usage rollup"
+    for relation in next_day.incremental_models:
+        pd.testing.assert_frame_equal(
+            next_day.incremental[relation], next_day.full[relation], obj=relation
+        )
+
+
+def test_a_nightly_incremental_run_equals_a_full_refresh_and_leaves_old_rows_alone(
+    next_day: NextDay,
+) -> None:
+    names = {r.split(".")[-1] for r in next_day.incremental_models}
+    assert names >= INCREMENTAL, f"not built incrementally: {INCREMENTAL - names}"
+    assert next_day.canaries == dict.fromkeys(next_day.canaries, True), (
+        "an incremental run rewrote rows outside its window"
+    )
+    for relation in next_day.incremental_models + PUBLIC + QUARANTINE:
+        pd.testing.assert_frame_equal(
+            next_day.incremental[relation], next_day.full[relation], obj=relation
+        )
 
 
 EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")

@@ -1,24 +1,124 @@
 -- Usage factors per account and score date (frequency, depth, breadth, trend), computed only
 -- from events on or before the score date. Long form: one row per factor.
+-- Incremental on score_date: a run computes the score dates from history_lookback_days before
+-- the latest one it holds onwards, plus every date whose accounts differ from the table's (a
+-- new date, or an account that started or ended an episode), and replaces those dates whole
+-- (delete+insert on score_date; on Spark an overwrite of the score_date partitions). It reads
+-- only the daily rollups, from 112 days before the earliest date it computes. The post-hook
+-- removes the dates that are no longer score dates (the previous run's as_of_date and its
+-- comparison dates). A change to seats or events dated before the window needs a
+-- --full-refresh.
+-- depends_on: {{ ref('int_scoring__score_dates') }}
+{{
+    config(
+        materialized='incremental',
+        unique_key='score_date',
+        incremental_strategy=(
+            'insert_overwrite' if target.type == 'spark' else 'delete+insert'
+        ),
+        partition_by=(['score_date'] if target.type == 'spark' else none),
+        on_schema_change='append_new_columns',
+        post_hook=[
+            "{{ prune_history_dates(this, ref('int_scoring__score_dates'), history_only=false) }}"
+        ],
+    )
+}}
 
 with
 
-account_dates as (
+all_account_dates as (
     select * from {{ ref('int_scoring__account_dates') }}
 ),
+{%- if is_incremental() %}
 
-user_days as (
-    select * from {{ ref('int_usage__user_days') }}
+computed_pairs as (
+    select distinct
+        account_id,
+        score_date
+    from {{ this }}
 ),
 
+-- a pair on one side only: the date is recomputed whole
+changed_dates as (
+    select all_account_dates.score_date
+    from all_account_dates
+    left join computed_pairs
+        on
+            all_account_dates.account_id = computed_pairs.account_id
+            and all_account_dates.score_date = computed_pairs.score_date
+    where computed_pairs.account_id is null
+    union all
+    select computed_pairs.score_date
+    from computed_pairs
+    inner join {{ ref('int_scoring__score_dates') }} as score_dates
+        on computed_pairs.score_date = score_dates.score_date
+    left join all_account_dates
+        on
+            computed_pairs.account_id = all_account_dates.account_id
+            and computed_pairs.score_date = all_account_dates.score_date
+    where all_account_dates.account_id is null
+),
+
+dates_to_compute as (
+    select distinct score_date
+    from all_account_dates
+    where
+        score_date >= (
+            select
+                cast(
+                    {{ dbt.dateadd('day', -1 * var('history_lookback_days'), 'max(score_date)') }}
+                    as date
+                )
+            from computed_pairs
+        )
+        or score_date in (select changed_dates.score_date from changed_dates)
+),
+{%- endif %}
+
+account_dates as (
+    select * from all_account_dates
+    {%- if is_incremental() %}
+        where score_date in (select dates_to_compute.score_date from dates_to_compute)
+    {%- endif %}
+),
+
+-- the rollups, from the earliest day the windows below reach (112 days) onwards
+user_days as (
+    select * from {{ ref('int_usage__user_days') }}
+    {%- if is_incremental() %}
+        where event_date > (
+            select cast({{ dbt.dateadd('day', -112, 'min(score_date)') }} as date)
+            from dates_to_compute
+        )
+    {%- endif %}
+),
+
+features as (
+    select * from {{ ref('stg_product__features') }}
+    where is_key_feature and not is_deleted
+),
+
+feature_days as (
+    select * from {{ ref('int_usage__account_feature_days') }}
+    {%- if is_incremental() %}
+        where event_date > (
+            select cast({{ dbt.dateadd('day', -28, 'min(score_date)') }} as date)
+            from dates_to_compute
+        )
+    {%- endif %}
+),
+
+-- the key features of the current feature list
 key_feature_days as (
-    select * from {{ ref('int_usage__account_key_features') }}
+    select feature_days.*
+    from feature_days
+    inner join features
+        on feature_days.feature_key = features.feature_key
 ),
 
 key_feature_count as (
     select count(*) as key_features
-    from {{ ref('stg_product__features') }}
-    where is_key_feature and not is_deleted
+    from features
 ),
 
 seats as (
