@@ -197,7 +197,7 @@ def summary_lines(report: NotifyReport, wh: Warehouse) -> list[str]:
         + (" (not marked delivered: the next run tries again)" if report.failed else "")
     )
     for item in report.failed:
-        lines.append(f"    {item.account}: {item.detail}")
+        lines.append(f"    {item.account}, alert {item.alert_id}: {item.detail}")
     where = "nothing written (dry run)" if report.dry_run else wh.describe()
     lines.append(f"Delivery state: {report.state_relation} in {where}")
     return lines
