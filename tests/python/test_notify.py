@@ -348,3 +348,18 @@ def test_state_table_on_postgres(
     assert {"alert_id", "channel", "idempotency_key", "status", "attempts"} <= set(
         columns["column_name"]
     )
+
+
+def test_erasing_an_account_erases_its_delivery_state(wh: Warehouse, receiver: Receiver) -> None:
+    from customer_health import privacy
+
+    run(wh, receiver)
+    account = notify.load_alerts(wh, None)[0]["account_id"]
+    assert not wh.query_df(
+        f"select 1 from {state.ALERT_DELIVERIES} where account_id = '{account}'"
+    ).empty
+    privacy.erase(wh, "account", account)
+    assert wh.query_df(
+        f"select 1 from {state.ALERT_DELIVERIES} where account_id = '{account}'"
+    ).empty
+    assert 0 < len(deliveries(wh)) < len(receiver.received), "other accounts' state stays"
