@@ -1,4 +1,4 @@
-"""Delivery state, kept in the warehouse next to the marts it describes (DECISIONLOG 35).
+"""Delivery state, kept in the warehouse next to the marts it describes (DECISIONLOG 37).
 
 ``delivery.alert_deliveries`` has one row per alert and channel: ``attempted`` is written before
 a webhook call, ``delivered`` after the receiver accepted it, ``failed`` when it refused or the
