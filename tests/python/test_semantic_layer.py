@@ -154,9 +154,7 @@ def check_alerts_fired(metrics: MetricQuery, wh: Warehouse) -> None:
         "date_trunc('month', alert_date) as metric_time__month, count(*) as alerts_fired "
         "from marts.mart_health_alerts group by 1, 2",
     )
-    assert_same(
-        layer, marts, ["alert__alert_type", "metric_time__month"], ["alerts_fired"]
-    )
+    assert_same(layer, marts, ["alert__alert_type", "metric_time__month"], ["alerts_fired"])
     # through the account entity: alerts by the account's current tier
     by_tier = metrics.query(["alerts_fired"], ["account__final_tier"])
     marts = sql(
@@ -261,8 +259,16 @@ def test_mf_query_from_a_shell(duck_built: Warehouse, tmp_path: Path) -> None:
         "MF_DISABLE_UPDATE_CHECK": "1",
     }
     run = subprocess.run(
-        [str(mf), "query", "--metrics", "accounts,share_at_risk", "--group-by",
-         "account__final_tier", "--csv", str(tmp_path / "out.csv")],
+        [
+            str(mf),
+            "query",
+            "--metrics",
+            "accounts,share_at_risk",
+            "--group-by",
+            "account__final_tier",
+            "--csv",
+            str(tmp_path / "out.csv"),
+        ],
         cwd=project,
         env=env,
         capture_output=True,
