@@ -16,9 +16,7 @@ days as (
 ),
 
 final as (
-    select
-        -- dates
-        date_day
+    select date_day
     from days
     where date_day < cast('2100-01-01' as date)
 )
