@@ -256,7 +256,6 @@ def test_mf_query_from_a_shell(duck_built: Warehouse, tmp_path: Path) -> None:
         **wh.env(),
         "DBT_PROFILES_DIR": str(dbt_runner.profiles_dir()),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-        "MF_DISABLE_UPDATE_CHECK": "1",
     }
     run = subprocess.run(
         [
