@@ -25,7 +25,6 @@
             | map(attribute='name') | map('lower') | list -%}
         {%- set prefix = customer_health.sql_string_literal(var('org_role_prefix')) -%}
         {%- set all_orgs = customer_health.sql_string_literal(var('all_orgs_role')) -%}
-        {%- set reader = var('bi_reader_role') -%}
         alter table {{ relation }} enable row level security;
         alter table {{ relation }} no force row level security;
         drop policy if exists customer_health_org_rows on {{ relation }};
@@ -51,14 +50,29 @@
                     )
                 {%- endif %}
             );
-        {%- if reader %}
-            {#- models build in parallel, and two grants on one schema at once fail with "tuple
-                concurrently updated": take turns, until each model's transaction commits #}
-            select pg_catalog.pg_advisory_xact_lock(hashtext('customer_health.schema_grants'));
-            grant usage on schema {{ adapter.quote(relation.schema) }} to {{ adapter.quote(reader) }};
-            grant select on {{ relation }} to {{ adapter.quote(reader) }};
-        {%- endif %}
+        {{ customer_health.grant_bi_reader(relation) }}
     {%- endif -%}
+{%- endmacro %}
+
+{#- Grant var('bi_reader_role'), when set, usage on the relation's schema and select on it
+    (Postgres; other engines: nothing). For the tables without tenant rows, such as the
+    semantic layer's time spine, that every reader may see whole. -#}
+{% macro grant_bi_reader(relation) -%}
+    {{ return(adapter.dispatch('grant_bi_reader', 'customer_health')(relation)) }}
+{%- endmacro %}
+
+{% macro default__grant_bi_reader(relation) -%}
+{%- endmacro %}
+
+{% macro postgres__grant_bi_reader(relation) -%}
+    {%- set reader = var('bi_reader_role') -%}
+    {%- if reader %}
+        {#- models build in parallel, and two grants on one schema at once fail with "tuple
+            concurrently updated": take turns, until each model's transaction commits #}
+        select pg_catalog.pg_advisory_xact_lock(hashtext('customer_health.schema_grants'));
+        grant usage on schema {{ adapter.quote(relation.schema) }} to {{ adapter.quote(reader) }};
+        grant select on {{ relation }} to {{ adapter.quote(reader) }};
+    {%- endif %}
 {%- endmacro %}
 
 {#- A Jinja string as a SQL string literal, single quotes doubled. -#}

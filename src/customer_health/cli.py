@@ -722,6 +722,9 @@ def _register_run() -> None:
     from customer_health.delivery.commands import register
 
     register(main)  # notify, export-scores
+    from customer_health.docs import docs_command
+
+    main.add_command(docs_command)
 
 
 _register_run()

@@ -43,6 +43,17 @@ def profiles_dir(project: Path | None = None) -> Path:
     return target
 
 
+def target_path(warehouse: Warehouse, project: Path | None = None) -> Path:
+    """Where dbt writes its artifacts (manifest.json, semantic_manifest.json, the docs) for
+    ``warehouse``: target/<engine> in the project, or $CUSTOMER_HEALTH_DBT_TARGET_PATH. Apart
+    per engine, so that concurrent runs on different warehouses do not overwrite each other's
+    artifacts."""
+    env = os.environ.get("CUSTOMER_HEALTH_DBT_TARGET_PATH")
+    if env:
+        return Path(env)
+    return (project or project_dir()) / "target" / warehouse.engine
+
+
 @contextmanager
 def _environ(values: dict[str, str]) -> Iterator[None]:
     saved = {k: os.environ.get(k) for k in values}
@@ -55,6 +66,22 @@ def _environ(values: dict[str, str]) -> Iterator[None]:
                 os.environ.pop(k, None)
             else:
                 os.environ[k] = v
+
+
+@contextmanager
+def dbt_environment(warehouse: Warehouse, project: Path | None = None) -> Iterator[None]:
+    """The environment dbt runs in for ``warehouse``: its connection settings, target and log
+    paths. The profile reads the connection from it, so it must be set while dbt (or anything
+    that loads the profile) runs."""
+    project = project or project_dir()
+    env = {
+        **warehouse.env(),
+        "DBT_TARGET_PATH": str(target_path(warehouse, project)),
+        "DBT_LOG_PATH": str(project / "logs"),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    }
+    with _environ(env):
+        yield
 
 
 def run(
@@ -74,18 +101,7 @@ def run(
         full += ["--vars", json.dumps(dbt_vars)]
     if quiet:
         full = ["--quiet", *full]
-    # Keep dbt's target/ apart per engine (or where CUSTOMER_HEALTH_DBT_TARGET_PATH says) so
-    # that concurrent runs on different warehouses do not overwrite each other's artifacts.
-    target_path = os.environ.get("CUSTOMER_HEALTH_DBT_TARGET_PATH") or str(
-        project / "target" / warehouse.engine
-    )
-    env = {
-        **warehouse.env(),
-        "DBT_TARGET_PATH": target_path,
-        "DBT_LOG_PATH": str(project / "logs"),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-    }
-    with _environ(env):
+    with dbt_environment(warehouse, project):
         result = dbtRunner().invoke(full)
     if check and not result.success:
         failed = []
