@@ -43,6 +43,16 @@ def profiles_dir(project: Path | None = None) -> Path:
     return target
 
 
+def target_path(warehouse: Warehouse, project: Path | None = None) -> Path:
+    """dbt's target/ for this warehouse: kept apart per engine (or where
+    $CUSTOMER_HEALTH_DBT_TARGET_PATH says) so that concurrent runs on different warehouses do not
+    overwrite each other's artifacts."""
+    env = os.environ.get("CUSTOMER_HEALTH_DBT_TARGET_PATH")
+    if env:
+        return Path(env)
+    return (project or project_dir()) / "target" / warehouse.engine
+
+
 @contextmanager
 def _environ(values: dict[str, str]) -> Iterator[None]:
     saved = {k: os.environ.get(k) for k in values}
@@ -74,14 +84,9 @@ def run(
         full += ["--vars", json.dumps(dbt_vars)]
     if quiet:
         full = ["--quiet", *full]
-    # Keep dbt's target/ apart per engine (or where CUSTOMER_HEALTH_DBT_TARGET_PATH says) so
-    # that concurrent runs on different warehouses do not overwrite each other's artifacts.
-    target_path = os.environ.get("CUSTOMER_HEALTH_DBT_TARGET_PATH") or str(
-        project / "target" / warehouse.engine
-    )
     env = {
         **warehouse.env(),
-        "DBT_TARGET_PATH": target_path,
+        "DBT_TARGET_PATH": str(target_path(warehouse, project)),
         "DBT_LOG_PATH": str(project / "logs"),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }
