@@ -5,6 +5,8 @@ run after the build, and the marts have rows. A failing source gate stops the jo
 One job run (about the cost of one `customer-health run`) serves the module; the failing gate
 needs no build at all."""
 
+from __future__ import annotations
+
 import time
 from pathlib import Path
 
@@ -27,12 +29,21 @@ try:
     )
 
     from customer_health.orchestration import build_definitions, definitions, gates
-except ImportError as exc:  # a failure that says what to install, never a skip
-    pytest.fail(
+
+    MISSING = None
+except ImportError as exc:
+    MISSING = (
         f"the Dagster orchestration needs dagster and dagster-dbt ({exc}): install them with "
-        "`pip install -r requirements.lock` (dagster==1.13.27, dagster-dbt==0.29.27)",
-        pytrace=False,
+        "`pip install -r requirements.lock` (dagster==1.13.27, dagster-dbt==0.29.27)"
     )
+
+
+@pytest.fixture(scope="module", autouse=True)
+def dagster_installed() -> None:
+    """Without Dagster every test here fails, saying what to install (never a skip)."""
+    if MISSING:
+        pytest.fail(MISSING, pytrace=False)
+
 
 BOOK = {"accounts": 40, "days": 150, "seed": 7}
 GATE_STEP, DBT_STEP, MART_STEP = "source_gate", "dbt_build", "mart_checks"
@@ -54,7 +65,8 @@ def health_for(wh: Warehouse, reports: Path) -> gates.CustomerHealthResource:
 
 def run_job(defs: Definitions) -> ExecuteInProcessResult:
     job = defs.resolve_job_def(definitions.JOB_NAME)
-    return job.execute_in_process(instance=DagsterInstance.ephemeral(), raise_on_error=False)
+    instance = DagsterInstance.ephemeral(settings={"telemetry": {"enabled": False}})
+    return job.execute_in_process(instance=instance, raise_on_error=False)
 
 
 def step_order(result: ExecuteInProcessResult) -> list[tuple[str, str]]:
