@@ -139,11 +139,11 @@ def build_definitions(
                 invocation = dbt.cli(args, context=context, target_path=project.target_path)
             yield from invocation.stream()
 
+    # the dbt sources: what dbt reads and does not build, other than the gate
     raw_sources = sorted(
-        (k for k in dbt_build.dependency_keys if k not in dbt_build.keys),
+        set(dbt_build.dependency_keys) - set(dbt_build.keys) - {gates.SOURCE_GATE},
         key=lambda k: k.to_user_string(),
     )
-    raw_sources = [k for k in raw_sources if k != gates.SOURCE_GATE]
     mart = get_asset_key_for_model([dbt_build], MART_MODEL)
     job = define_asset_job(
         JOB_NAME,
