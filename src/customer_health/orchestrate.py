@@ -319,19 +319,7 @@ def run_pipeline(
                 f"{len(marts.suites)} suites"
                 + (f", {mart_warnings} warning(s)" if mart_warnings else ""),
             )
-            record_path.write_text(
-                json.dumps(
-                    {
-                        "recorded_at": datetime.now(UTC).isoformat(timespec="seconds"),
-                        "warehouse": wh.describe(),
-                        "score_date": summary["score_date"],
-                        "tiers": quality.current_tiers(wh),
-                    },
-                    indent=1,
-                    sort_keys=True,
-                )
-                + "\n"
-            )
+            write_tiers_record(record_path, wh, summary["score_date"])
             return done(EXIT_OK, "sources valid, marts built and checked")
     except Exception as exc:  # a crash must still leave a summary behind
         if steps.items and steps.items[-1]["status"] == "running":
@@ -394,6 +382,23 @@ class RunLock:
 
     def release(self) -> None:
         self._release()
+
+
+def write_tiers_record(record_path: Path, wh: Warehouse, score_date: str | None) -> None:
+    """Keep this run's tiers for the next run's drift check (after a passed mart check)."""
+    record_path.write_text(
+        json.dumps(
+            {
+                "recorded_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                "warehouse": wh.describe(),
+                "score_date": score_date,
+                "tiers": quality.current_tiers(wh),
+            },
+            indent=1,
+            sort_keys=True,
+        )
+        + "\n"
+    )
 
 
 def _cannot_start(wh: Warehouse) -> tuple[str, str] | None:

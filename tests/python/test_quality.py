@@ -14,7 +14,7 @@ import duckdb
 import pytest
 
 from customer_health import contract, quality
-from customer_health.warehouse import Warehouse
+from customer_health.warehouse import Warehouse, duckdb_settings
 
 SOURCE_SUITES = {f"source.{t.source}.{t.name}" for t in contract.TABLES} | {
     "source.product.events_daily",
@@ -29,7 +29,7 @@ MART_SUITES = {"mart.account_health", "mart.tier_shares", "mart.coverage"}
 def copy_warehouse(wh: Warehouse, directory: Path) -> Warehouse:
     assert wh.duckdb_path is not None
     target = directory / "warehouse.duckdb"
-    con = duckdb.connect(str(wh.duckdb_path))
+    con = duckdb.connect(str(wh.duckdb_path), config=duckdb_settings(wh.duckdb_path))
     con.execute("checkpoint")  # dbt may still hold the file open: flush its WAL first
     con.close()
     shutil.copyfile(wh.duckdb_path, target)
@@ -103,7 +103,7 @@ def broken(duck_built: Warehouse, tmp_path_factory: pytest.TempPathFactory):
     """A copy of the demo book with one thing broken per table, validated once."""
     directory = tmp_path_factory.mktemp("broken")
     wh = copy_warehouse(duck_built, directory)
-    con = duckdb.connect(str(wh.duckdb_path))
+    con = duckdb.connect(str(wh.duckdb_path), config=duckdb_settings(wh.duckdb_path))
     statements = [
         # null account keys on a tenth of the support tickets (a few would be quarantined;
         # this many is a broken load)
@@ -236,7 +236,7 @@ def real_export(duck_built: Warehouse, tmp_path_factory: pytest.TempPathFactory)
     added to the contract, and invoices loaded two years after the data ends."""
     directory = tmp_path_factory.mktemp("real_export")
     wh = copy_warehouse(duck_built, directory)
-    con = duckdb.connect(str(wh.duckdb_path))
+    con = duckdb.connect(str(wh.duckdb_path), config=duckdb_settings(wh.duckdb_path))
     for statement in (
         "delete from raw_product.events",
         "delete from raw_billing.subscriptions",

@@ -20,7 +20,7 @@ from click.testing import CliRunner, Result
 
 from customer_health import dbt as dbt_runner
 from customer_health import orchestrate, quality
-from customer_health.warehouse import Warehouse
+from customer_health.warehouse import Warehouse, duckdb_settings
 
 from .conftest import duckdb_warehouse
 
@@ -57,7 +57,7 @@ def copy_of(wh: Warehouse, directory: Path) -> Warehouse:
     assert wh.duckdb_path is not None
     directory.mkdir(parents=True, exist_ok=True)
     copy = duckdb_warehouse(directory)
-    con = duckdb.connect(str(wh.duckdb_path))
+    con = duckdb.connect(str(wh.duckdb_path), config=duckdb_settings(wh.duckdb_path))
     con.execute("checkpoint")  # dbt may still hold the file open: flush its WAL first
     con.close()
     shutil.copyfile(wh.duckdb_path, copy.duckdb_path)  # type: ignore[arg-type]
@@ -122,7 +122,7 @@ def test_run_ok(first_run) -> None:
 def test_broken_source_stops_before_dbt_and_keeps_the_marts(first_run, tmp_path: Path) -> None:
     wh = copy_of(first_run[0], tmp_path / "wh")  # marts from the first run
     before = fingerprint(wh)
-    con = duckdb.connect(str(wh.duckdb_path))
+    con = duckdb.connect(str(wh.duckdb_path), config=duckdb_settings(wh.duckdb_path))
     # a status no billing system has: a single such row fails the gate (a few negative
     # amounts would only be quarantined, see docs/bad_input.md)
     con.execute(
