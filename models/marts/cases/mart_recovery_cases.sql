@@ -112,12 +112,13 @@ close_events as (
         score_date as event_date,
         3 as event_order,
         'recovered' as outcome,
-        'Recovered: ' || tier_measure_name || ' ' || {{ format_number('tier_measure', 0) }}
-        || ' at or above ' || {{ format_number('recovery_line', 0) }}
-        || ' ({{ recovery_tier }} threshold '
-        || {{ format_number(
-            ('at_risk_threshold' if recovery_tier == 'healthy' else 'critical_threshold'), 0
-        ) }}
+        'Recovered: ' || tier_measure_name || ' ' || {{ format_number('tier_measure', 1) }}
+        || ', at or above ' || {{ format_number('recovery_line', 0) }}
+        {%- if recovery_tier == 'healthy' %}
+            || ' (healthy threshold ' || {{ format_number('at_risk_threshold', 0) }}
+        {%- else %}
+            || ' (critical threshold ' || {{ format_number('critical_threshold', 0) }}
+        {%- endif %}
         || ' plus a {{ margin }}-point margin)' as close_reason,
         cast(null as {{ dbt.type_string() }}) as source_record_id
     from lined
@@ -268,19 +269,23 @@ final as (
             when 'entered_critical'
                 then
                     'Entered critical: ' || cases.tier_measure_name || ' '
-                    || {{ format_number('cases.tier_measure', 0) }} || ' below '
+                    || {{ format_number('cases.tier_measure', 1) }} || ', below '
                     || {{ format_number(
                         'cases.critical_threshold - ' ~ var('alert_hysteresis_margin'), 0
                     ) }}
-                    || ' for {{ var("alert_consecutive_periods") }} score dates'
+                    || ' (critical threshold ' || {{ format_number('cases.critical_threshold', 0) }}
+                    || ' minus a {{ var("alert_hysteresis_margin") }}-point margin) for '
+                    || '{{ var("alert_consecutive_periods") }} score dates'
             when 'entered_at_risk'
                 then
                     'Entered at_risk: ' || cases.tier_measure_name || ' '
-                    || {{ format_number('cases.tier_measure', 0) }} || ' below '
+                    || {{ format_number('cases.tier_measure', 1) }} || ', below '
                     || {{ format_number(
                         'cases.at_risk_threshold - ' ~ var('alert_hysteresis_margin'), 0
                     ) }}
-                    || ' for {{ var("alert_consecutive_periods") }} score dates'
+                    || ' (healthy threshold ' || {{ format_number('cases.at_risk_threshold', 0) }}
+                    || ' minus a {{ var("alert_hysteresis_margin") }}-point margin) for '
+                    || '{{ var("alert_consecutive_periods") }} score dates'
             when 'sharp_drop'
                 then
                     'Score fell ' || {{ format_number('-1 * cases.score_delta_14d', 0) }}
