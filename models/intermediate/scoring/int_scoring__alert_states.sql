@@ -147,13 +147,16 @@ final as (
         ) as is_entered_at_risk,
         coalesce(score_delta_14d <= -1 * {{ var('alert_sharp_drop_points') }}, false)
             as is_sharp_drop,
-        {%- for flag in [
-            'champion_left', 'repeated_payment_failure', 'urgent_ticket_aging',
-            'downgrade_request', 'usage_anomaly',
-        ] %}
-            coalesce(is_{{ flag }} and not coalesce(was_{{ flag }}, false), false)
-                as is_{{ flag }}_started,
-        {%- endfor %}
+        coalesce(is_champion_left and not coalesce(was_champion_left, false), false)
+            as is_champion_left_started,
+        coalesce(is_repeated_payment_failure and not coalesce(was_repeated_payment_failure, false), false)
+            as is_repeated_payment_failure_started,
+        coalesce(is_urgent_ticket_aging and not coalesce(was_urgent_ticket_aging, false), false)
+            as is_urgent_ticket_aging_started,
+        coalesce(is_downgrade_request and not coalesce(was_downgrade_request, false), false)
+            as is_downgrade_request_started,
+        coalesce(is_usage_anomaly and not coalesce(was_usage_anomaly, false), false)
+            as is_usage_anomaly_started,
         -- dates
         score_date
     from tier_entries
