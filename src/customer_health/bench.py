@@ -50,9 +50,10 @@ FLOOR_SQL = (
 )
 
 HEADER = (
-    "| date | size | engine | cores | accounts | events | floor s | full build s | full ÷ floor "
-    "| incremental s | incremental ÷ full | peak RSS MB | memory_limit | warehouse MB |\n"
-    "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n"
+    "| date | size | engine | cores | accounts | events | floor s | full build s "
+    "| full ÷ floor | incremental s | incremental ÷ full | peak RSS MB | memory_limit "
+    "| warehouse MB | load avg |\n"
+    "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n"
 )
 
 
@@ -69,6 +70,7 @@ class Figures:
     memory_limit: str
     warehouse_mb: float | None
     slowest: list[tuple[str, float]]
+    load_average: float = 0.0  # the machine's 15-minute load average when the run ended
 
     def row(self) -> str:
         warehouse = "" if self.warehouse_mb is None else f"{self.warehouse_mb:,.0f}"
@@ -78,7 +80,7 @@ class Figures:
             f"{self.accounts:,} | {self.events:,} | {self.floor_s:.1f} | {self.full_s:.1f} | "
             f"{self.full_s / self.floor_s:.1f}× | {self.incremental_s:.1f} | "
             f"{100 * self.incremental_s / self.full_s:.1f}% | {self.peak_rss_mb:,.0f} | "
-            f"{memory} | {warehouse} |"
+            f"{memory} | {warehouse} | {self.load_average:.1f} |"
         )
 
 
@@ -161,6 +163,7 @@ def measure(
         memory_limit=memory_limit,
         warehouse_mb=size_mb,
         slowest=[(n, s) for n, s in full["slowest"]],
+        load_average=os.getloadavg()[2],
     )
 
 

@@ -719,6 +719,9 @@ def _register_run() -> None:
     from customer_health.doctor import doctor_command
 
     main.add_command(doctor_command)
+    from customer_health.delivery.commands import register
+
+    register(main)  # notify, export-scores
 
 
 _register_run()

@@ -15,8 +15,11 @@ import pytest
 from customer_health import dbt as dbt_runner
 from customer_health import loader, orchestrate, second_world
 from customer_health.contract import TABLES
+from customer_health.generator import connectors
 from customer_health.pgcluster import PgCluster
 from customer_health.warehouse import Warehouse
+
+from .connectors import harness
 
 # A small book keeps the suite fast; the bench builds the large sizes.
 BOOK = {"accounts": 240, "days": 420, "seed": 7}
@@ -179,6 +182,17 @@ def second_world_built(
     loader.load_frames(wh, frames)  # (re)creates the raw schemas first
     dbt_runner.run(["build", "--full-refresh"], wh, quiet=True)
     return wh, oracle
+
+
+# connector combination A (tests/python/connectors): Salesforce as the CRM
+COMBO_A = connectors.Shapes(crm="salesforce", support="zendesk", billing="stripe", usage="pendo")
+
+
+@pytest.fixture(scope="session")
+def combo_a(tmp_path_factory: pytest.TempPathFactory) -> harness.Pair:
+    """Salesforce + Zendesk + Stripe + Pendo, and its contract equivalent, on DuckDB (built once
+    for the connector tests and the score export)."""
+    return harness.duckdb_pair(tmp_path_factory.mktemp("combo_a"), COMBO_A)
 
 
 @pytest.fixture(scope="session")

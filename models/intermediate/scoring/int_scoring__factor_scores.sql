@@ -6,14 +6,40 @@
 
 with
 
+-- columns by name: on Spark the incremental factor tables keep their partition column,
+-- score_date, last, so a union by position would pair the wrong columns
 factors as (
-    select * from {{ ref('int_usage__factors') }}
+    select
+        account_id,
+        org_id,
+        factor_name,
+        raw_value,
+        score_date
+    from {{ ref('int_usage__factors') }}
     union all
-    select * from {{ ref('int_support__factors') }}
+    select
+        account_id,
+        org_id,
+        factor_name,
+        raw_value,
+        score_date
+    from {{ ref('int_support__factors') }}
     union all
-    select * from {{ ref('int_relationship__factors') }}
+    select
+        account_id,
+        org_id,
+        factor_name,
+        raw_value,
+        score_date
+    from {{ ref('int_relationship__factors') }}
     union all
-    select * from {{ ref('int_finance__factors') }}
+    select
+        account_id,
+        org_id,
+        factor_name,
+        raw_value,
+        score_date
+    from {{ ref('int_finance__factors') }}
 ),
 
 account_dates as (

@@ -17,7 +17,8 @@ What erasure does, table by table (``docs/security.md`` has the reasoning):
   text column that holds the id, one of the contacts' ids, emails or phones, or equals one of
   their email/phone hashes, is deleted. The next build recomputes them from the cleaned raw
   tables, so deleting too much here costs nothing lasting.
-* **Snapshots, seeds, and tables the project does not know.** Nothing recomputes them, so only
+* **Snapshots, seeds, the delivery state (``delivery.*``), and tables the project does not
+  know.** Nothing recomputes them, so only
   rows with a text column *equal* to the account's or a contact's id are deleted (a reference
   column such as ``parent_account_id`` is set to null instead). Emails and phones are not ids
   (people share phone numbers): no row is deleted for them here (their mentions are redacted,

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from customer_health import contract
 from customer_health import dbt as dbt_runner
+from customer_health.delivery.state import SCHEMA as DELIVERY_SCHEMA
 from customer_health.privacy.sql import PrivacyError, Session, any_of, ident, in_, literal
 from customer_health.warehouse import Warehouse
 
@@ -163,6 +164,7 @@ def project_layout(wh: Warehouse) -> Layout:
             models.add(name)
         elif kind == "seed":
             seeds.add(name)
+    schemas.add(DELIVERY_SCHEMA)  # notify's and export-scores' state: nothing rebuilds it
     return Layout(raw, frozenset(models), frozenset(seeds), frozenset(schemas))
 
 

@@ -3,7 +3,8 @@
 Two combinations cover the six connectors: A lands the CRM as Salesforce, support as Zendesk,
 billing as Stripe and usage as Pendo; B lands the CRM and support as HubSpot, usage as Segment
 and billing in the contract. Each is built with its contract equivalent on DuckDB (the parity
-of the adapters) and once more on Postgres (the parity of the engines).
+of the adapters) and once more on Postgres (the parity of the engines). Combination A's DuckDB
+build is in the parent conftest: the score export reads it too.
 """
 
 from __future__ import annotations
@@ -13,17 +14,10 @@ import pytest
 from customer_health.generator import connectors
 from customer_health.warehouse import Warehouse
 
-from ..conftest import pg_warehouse
+from ..conftest import COMBO_A, pg_warehouse
 from . import harness
 
-COMBO_A = connectors.Shapes(crm="salesforce", support="zendesk", billing="stripe", usage="pendo")
 COMBO_B = connectors.Shapes(crm="hubspot", support="hubspot", usage="segment")
-
-
-@pytest.fixture(scope="session")
-def combo_a(tmp_path_factory: pytest.TempPathFactory) -> harness.Pair:
-    """Salesforce + Zendesk + Stripe + Pendo, and its contract equivalent, on DuckDB."""
-    return harness.duckdb_pair(tmp_path_factory.mktemp("combo_a"), COMBO_A)
 
 
 @pytest.fixture(scope="session")
