@@ -22,12 +22,15 @@ final as (
         cast(sum(case when outcome = 'churned' then 1 else 0 end) as bigint) as cases_churned,
         cast(sum(case when is_save then 1 else 0 end) as bigint) as saves,
         cast(sum(case when is_loss then 1 else 0 end) as bigint) as losses,
+        -- doubles before dividing: Spark's decimal division keeps another scale
         {{ round_score(
-            '1.0 * sum(case when is_save then 1 else 0 end)'
+            'cast(sum(case when is_save then 1 else 0 end) as ' ~ type_double() ~ ')'
             ~ ' / nullif(sum(case when is_save or is_loss then 1 else 0 end), 0)'
         ) }} as save_rate,
-        {{ round_score("avg(case when case_status = 'closed' then 1.0 * days_open end)") }}
-            as avg_days_to_close,
+        {{ round_score(
+            "avg(case when case_status = 'closed' then cast(days_open as "
+            ~ type_double() ~ ") end)"
+        ) }} as avg_days_to_close,
         {{ round_score('sum(case when is_save then arr_reporting else 0 end)') }}
             as arr_saved,
         {{ round_score('sum(case when is_loss then arr_reporting else 0 end)') }} as arr_lost,
