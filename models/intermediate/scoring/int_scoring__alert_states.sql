@@ -149,8 +149,10 @@ final as (
             as is_sharp_drop,
         coalesce(is_champion_left and not coalesce(was_champion_left, false), false)
             as is_champion_left_started,
-        coalesce(is_repeated_payment_failure and not coalesce(was_repeated_payment_failure, false), false)
-            as is_repeated_payment_failure_started,
+        coalesce(
+            is_repeated_payment_failure and not coalesce(was_repeated_payment_failure, false),
+            false
+        ) as is_repeated_payment_failure_started,
         coalesce(is_urgent_ticket_aging and not coalesce(was_urgent_ticket_aging, false), false)
             as is_urgent_ticket_aging_started,
         coalesce(is_downgrade_request and not coalesce(was_downgrade_request, false), false)
