@@ -1,4 +1,5 @@
-"""The static HTML health report: portfolio, accounts needing attention, alerts, calibration.
+"""The static HTML health report: portfolio, accounts needing attention, alerts, recovery
+cases, calibration.
 
 One self-contained file: the plotly.js bundle is inlined once in ``<head>``, every figure is a
 ``<div>`` rendered by it, the CSS is inline, and nothing is fetched from the network. Every chart
@@ -135,6 +136,7 @@ def portfolio_data(wh: Warehouse) -> dict[str, Any]:
     )
     risk = accounts["risk_level"].value_counts()
     return {
+        **cases_data(wh),
         "kpis": kpis,
         "risk_counts": {level: int(risk.get(level, 0)) for level in RISK_COLOURS},
         "by_segment": grouped[grouped["dimension_name"] == "segment"],
@@ -145,6 +147,46 @@ def portfolio_data(wh: Warehouse) -> dict[str, Any]:
         if accounts["weights_version"].notna().any()
         else None,
     }
+
+
+def cases_data(wh: Warehouse) -> dict[str, pd.DataFrame]:
+    """Open recovery cases per CSM, and saves and losses per playbook (tenants combined)."""
+    by_csm = wh.query_df(
+        """
+        select dimension_value as owner_csm, open_case_count, arr_in_open_cases
+        from marts.mart_portfolio_health
+        where dimension_name = 'owner_csm'
+        """
+    )
+    _num(by_csm, "open_case_count", "arr_in_open_cases")
+    by_csm = (
+        by_csm.groupby("owner_csm", as_index=False)[["open_case_count", "arr_in_open_cases"]]
+        .sum()
+        .query("open_case_count > 0")
+        .sort_values(["open_case_count", "owner_csm"], ascending=[False, True])
+    )
+    playbooks = wh.query_df(
+        """
+        select playbook, cases_opened, cases_open, cases_recovered, cases_renewed,
+               cases_churned, saves, losses, arr_saved, arr_lost
+        from marts.rpt_case_outcomes_by_playbook
+        """
+    )
+    counts = ["cases_opened", "cases_open", "cases_recovered", "cases_renewed", "cases_churned"]
+    _num(playbooks, *counts, "saves", "losses", "arr_saved", "arr_lost")
+    playbooks = (
+        playbooks.groupby("playbook", as_index=False)[
+            [*counts, "saves", "losses", "arr_saved", "arr_lost"]
+        ]
+        .sum()
+        .assign(
+            save_rate=lambda f: (f["saves"] / (f["saves"] + f["losses"])).where(
+                f["saves"] + f["losses"] > 0
+            )
+        )
+        .sort_values(["cases_opened", "playbook"], ascending=[False, True])
+    )
+    return {"cases_by_csm": by_csm, "cases_by_playbook": playbooks}
 
 
 def calibration_marts(wh: Warehouse, weights_version: str | None) -> dict[str, pd.DataFrame]:
@@ -806,6 +848,8 @@ def render_report(
         kpis=portfolio["kpis"],
         top=portfolio["top"].to_dict(orient="records"),
         alerts=portfolio["alerts"].to_dict(orient="records"),
+        cases_by_csm=portfolio["cases_by_csm"].to_dict(orient="records"),
+        cases_by_playbook=portfolio["cases_by_playbook"].to_dict(orient="records"),
         sections=sections,
         marts_version=marts["weights_version"],
         cal=result,

@@ -181,6 +181,8 @@ PUBLIC_RELATIONS: dict[str, list[str]] = {
     "marts.mart_account_health_factors": ["account_id", "factor_name"],
     "marts.mart_health_alerts": ["alert_id"],
     "marts.mart_portfolio_health": ["org_id", "dimension_name", "dimension_value"],
+    "marts.mart_recovery_cases": ["case_id"],
+    "marts.rpt_case_outcomes_by_playbook": ["org_id", "playbook"],
     "calibration.rpt_calibration_by_tier": ["scale", "band", "segment", "weights_version"],
     "calibration.rpt_calibration_deciles": ["segment", "weights_version", "score_decile"],
     "calibration.rpt_missed_churns": ["account_id"],

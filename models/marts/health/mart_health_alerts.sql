@@ -29,103 +29,10 @@ scores as (
     where score_dates.is_history_date and account_scores.health_score is not null
 ),
 
-tiers as (
-    select
-        max(case when scale = 'health_tier' and label = 'healthy' then min_score end)
-            as at_risk_threshold,
-        max(case when scale = 'health_tier' and label = 'at_risk' then min_score end)
-            as critical_threshold,
-        max(case when scale = 'health_tier' then basis end) as tier_basis
-    from {{ ref('score_tiers') }}
-),
-
--- hysteresis works on what the tiers cut: the score, or the segment percentile
-measured as (
-    select
-        scores.*,
-        tiers.at_risk_threshold,
-        tiers.critical_threshold,
-        case
-            when tiers.tier_basis = 'segment_percentile' then scores.segment_percentile
-            else scores.health_score
-        end as tier_measure,
-        case
-            when tiers.tier_basis = 'segment_percentile' then 'segment percentile'
-            else 'score'
-        end as tier_measure_name
-    from scores
-    cross join tiers
-),
-
+-- the alert conditions, once (hysteresis, sharp drops, rule flags that start): the recovery
+-- cases read them too
 states as (
-    select
-        *,
-        case when tier_measure < at_risk_threshold - {{ margin }} then 1 else 0 end
-            as is_below_at_risk,
-        case when tier_measure >= at_risk_threshold + {{ margin }} then 1 else 0 end
-            as is_clear_of_at_risk,
-        case when tier_measure < critical_threshold - {{ margin }} then 1 else 0 end
-            as is_below_critical,
-        case when tier_measure >= critical_threshold + {{ margin }} then 1 else 0 end
-            as is_clear_of_critical
-    from measured
-),
-
-sequenced as (
-    select
-        *,
-        -- an "epoch" ends each time the score is clearly back above a threshold
-        sum(is_clear_of_at_risk) over (
-            partition by account_id
-            order by score_date rows between unbounded preceding and current row
-        ) as at_risk_epoch,
-        sum(is_clear_of_critical) over (
-            partition by account_id
-            order by score_date rows between unbounded preceding and current row
-        ) as critical_epoch,
-        min(is_below_at_risk) over (
-            partition by account_id order by score_date
-            rows between {{ periods - 1 }} preceding and current row
-        ) as is_sustained_at_risk,
-        min(is_below_critical) over (
-            partition by account_id order by score_date
-            rows between {{ periods - 1 }} preceding and current row
-        ) as is_sustained_critical,
-        count(*) over (
-            partition by account_id order by score_date
-            rows between {{ periods - 1 }} preceding and current row
-        ) as periods_in_frame,
-        lag(is_champion_left) over (partition by account_id order by score_date)
-            as was_champion_left,
-        lag(is_repeated_payment_failure) over (partition by account_id order by score_date)
-            as was_repeated_payment_failure,
-        lag(is_urgent_ticket_aging) over (partition by account_id order by score_date)
-            as was_urgent_ticket_aging,
-        lag(is_downgrade_request) over (partition by account_id order by score_date)
-            as was_downgrade_request,
-        lag(is_usage_anomaly) over (partition by account_id order by score_date)
-            as was_usage_anomaly
-    from states
-),
-
-tier_candidates as (
-    select
-        *,
-        is_sustained_at_risk = 1 and periods_in_frame = {{ periods }} as is_at_risk_candidate,
-        is_sustained_critical = 1 and periods_in_frame = {{ periods }} as is_critical_candidate
-    from sequenced
-),
-
-tier_entries as (
-    select
-        *,
-        row_number() over (
-            partition by account_id, at_risk_epoch, is_at_risk_candidate order by score_date
-        ) as at_risk_candidate_rank,
-        row_number() over (
-            partition by account_id, critical_epoch, is_critical_candidate order by score_date
-        ) as critical_candidate_rank
-    from tier_candidates
+    select * from {{ ref('int_scoring__alert_states') }}
 ),
 
 candidates as (
@@ -141,8 +48,8 @@ candidates as (
         || ' (critical threshold ' || {{ format_number('critical_threshold', 0) }}
         || ' minus a ' || '{{ margin }}' || '-point margin) for {{ periods }} score dates'
             as cause
-    from tier_entries
-    where is_critical_candidate and critical_candidate_rank = 1
+    from states
+    where is_entered_critical
     union all
     select
         account_id,
@@ -156,10 +63,8 @@ candidates as (
         || ' (healthy threshold ' || {{ format_number('at_risk_threshold', 0) }}
         || ' minus a ' || '{{ margin }}' || '-point margin) for {{ periods }} score dates'
             as cause
-    from tier_entries
-    where
-        is_at_risk_candidate and at_risk_candidate_rank = 1
-        and not (is_critical_candidate and critical_candidate_rank = 1)
+    from states
+    where is_entered_at_risk
     union all
     select
         account_id,
@@ -169,8 +74,8 @@ candidates as (
         'high' as severity,
         'Score fell ' || {{ format_number('-1 * score_delta_14d', 0) }} || ' points in 14 days, to '
         || {{ format_number('health_score', 0) }} as cause
-    from tier_entries
-    where score_delta_14d <= -1 * {{ var('alert_sharp_drop_points') }}
+    from states
+    where is_sharp_drop
     {%- for flag, severity, text in [
         ('champion_left', 'critical', 'The champion left and no other champion is active'),
         ('repeated_payment_failure', 'high', 'Two or more payments failed in 90 days'),
@@ -186,8 +91,8 @@ candidates as (
             '{{ flag }}' as alert_type,
             '{{ severity }}' as severity,
             '{{ text }}' as cause
-        from tier_entries
-        where is_{{ flag }} and not coalesce(was_{{ flag }}, false)
+        from states
+        where is_{{ flag }}_started
     {%- endfor %}
 ),
 

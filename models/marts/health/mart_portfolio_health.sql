@@ -1,12 +1,32 @@
 -- The book of accounts at a glance, for CS managers and leaders: by segment, industry,
 -- region and CSM (and the whole book), per tenant: account count, average health, the share
 -- and ARR at risk (final tier at_risk or critical, CSM overrides included), and the spread
--- across risk levels.
+-- across risk levels, and the open recovery cases (mart_recovery_cases): per CSM, the cases
+-- each one is working.
 
 with
 
 accounts as (
     select * from {{ ref('mart_account_health') }}
+),
+
+-- an account has at most one open case
+open_cases as (
+    select
+        account_id,
+        cast(count(*) as bigint) as open_case_count
+    from {{ ref('mart_recovery_cases') }}
+    where case_status = 'open'
+    group by 1
+),
+
+cased as (
+    select
+        accounts.*,
+        coalesce(open_cases.open_case_count, 0) as open_case_count
+    from accounts
+    left join open_cases
+        on accounts.account_id = open_cases.account_id
 ),
 
 dimensioned as (
@@ -25,8 +45,9 @@ dimensioned as (
             risk_level,
             trend_direction,
             arr_reporting,
+            open_case_count,
             score_date
-        from accounts
+        from cased
         {% if not loop.last %}union all{% endif %}
     {%- endfor %}
 ),
@@ -55,6 +76,10 @@ final as (
             as accounts_risk_critical,
         cast(sum(case when trend_direction = 'declining' then 1 else 0 end) as bigint)
             as accounts_declining,
+        cast(sum(open_case_count) as bigint) as open_case_count,
+        {{ round_score(
+            'sum(case when open_case_count > 0 then arr_reporting else 0 end)'
+        ) }} as arr_in_open_cases,
         -- dates
         max(score_date) as score_date
     from dimensioned
