@@ -126,72 +126,125 @@ seats as (
     where not is_deleted
 ),
 
+-- one row per account and day: the sums and counts below need no distinct
+account_days as (
+    select
+        account_id,
+        event_date,
+        sum(events) as events,
+        count(*) as user_days,
+        -- events without a user id say nothing about breadth
+        count(user_id) as identified_user_days
+    from user_days
+    group by 1, 2
+),
+
+-- No count(distinct) below: distinct aggregates keep a set per group in memory, which at
+-- 100,000 accounts exceeds any sensible memory limit. Grouping by the counted value first and
+-- counting the groups gives the same figures with plain aggregates, which spill to disk.
 windowed as (
     select
         account_dates.account_id,
         account_dates.score_date,
-        count(distinct case
-            when user_days.event_date > {{ dbt.dateadd('day', -28, 'account_dates.score_date') }}
-                then user_days.event_date
+        count(case
+            when account_days.event_date > {{ dbt.dateadd('day', -28, 'account_dates.score_date') }}
+                then account_days.event_date
         end) as active_days_28d,
-        count(distinct case
-            when user_days.event_date > {{ dbt.dateadd('day', -28, 'account_dates.score_date') }}
-                then user_days.user_id
-        end) as active_users_28d,
         sum(case
-            when user_days.event_date > {{ dbt.dateadd('day', -28, 'account_dates.score_date') }}
-                then user_days.events
+            when account_days.event_date > {{ dbt.dateadd('day', -28, 'account_dates.score_date') }}
+                then account_days.events
             else 0
         end) as events_28d,
         sum(case
             when
-                user_days.event_date <= {{ dbt.dateadd('day', -28, 'account_dates.score_date') }}
-                and user_days.event_date > {{ dbt.dateadd('day', -56, 'account_dates.score_date') }}
-                then user_days.events
+                account_days.event_date
+                <= {{ dbt.dateadd('day', -28, 'account_dates.score_date') }}
+                and account_days.event_date
+                > {{ dbt.dateadd('day', -56, 'account_dates.score_date') }}
+                then account_days.events
             else 0
         end) as events_prior_28d,
-        count(case
-            when user_days.event_date > {{ dbt.dateadd('day', -84, 'account_dates.score_date') }}
-                then user_days.account_id
-        end) as user_days_84d,
-        -- events without a user id say nothing about breadth
-        count(case
-            when user_days.event_date > {{ dbt.dateadd('day', -84, 'account_dates.score_date') }}
-                then user_days.user_id
-        end) as identified_user_days_84d,
+        coalesce(sum(case
+            when account_days.event_date > {{ dbt.dateadd('day', -84, 'account_dates.score_date') }}
+                then account_days.user_days
+        end), 0) as user_days_84d,
+        coalesce(sum(case
+            when account_days.event_date > {{ dbt.dateadd('day', -84, 'account_dates.score_date') }}
+                then account_days.identified_user_days
+        end), 0) as identified_user_days_84d,
         -- activity (user-days, or active days when events carry no user id) in the last 28
         -- days and in the 84 days before them: the account's own baseline
-        count(case
-            when user_days.event_date > {{ dbt.dateadd('day', -28, 'account_dates.score_date') }}
-                then user_days.account_id
-        end) as user_days_28d,
-        count(case
-            when user_days.event_date <= {{ dbt.dateadd('day', -28, 'account_dates.score_date') }}
-                then user_days.account_id
-        end) as user_days_baseline_84d
+        coalesce(sum(case
+            when account_days.event_date > {{ dbt.dateadd('day', -28, 'account_dates.score_date') }}
+                then account_days.user_days
+        end), 0) as user_days_28d,
+        coalesce(sum(case
+            when
+                account_days.event_date
+                <= {{ dbt.dateadd('day', -28, 'account_dates.score_date') }}
+                then account_days.user_days
+        end), 0) as user_days_baseline_84d
     from account_dates
-    left join user_days
+    left join account_days
         on
-            account_dates.account_id = user_days.account_id
-            and user_days.event_date <= account_dates.score_date
-            and user_days.event_date > {{ dbt.dateadd('day', -112, 'account_dates.score_date') }}
+            account_dates.account_id = account_days.account_id
+            and account_days.event_date <= account_dates.score_date
+            and account_days.event_date
+            > {{ dbt.dateadd('day', -112, 'account_dates.score_date') }}
     group by 1, 2
 ),
 
-weekly_users as (
+-- the identified users active in the 28 days to each score date, once each
+users_28d as (
+    select
+        account_dates.account_id,
+        account_dates.score_date,
+        user_days.user_id
+    from account_dates
+    inner join user_days
+        on
+            account_dates.account_id = user_days.account_id
+            and user_days.event_date <= account_dates.score_date
+            and user_days.event_date > {{ dbt.dateadd('day', -28, 'account_dates.score_date') }}
+    where user_days.user_id is not null
+    group by 1, 2, 3
+),
+
+active_users as (
+    select
+        account_id,
+        score_date,
+        count(*) as active_users_28d
+    from users_28d
+    group by 1, 2
+),
+
+-- each user (or the anonymous events, as a null user) once per week before the score date
+user_weeks as (
     select
         account_dates.account_id,
         account_dates.score_date,
         floor(
             {{ dbt.datediff('user_days.event_date', 'account_dates.score_date', 'day') }} / 7  -- noqa: LT05
         ) as weeks_ago,
-        count(distinct user_days.user_id) as weekly_active_users
+        user_days.user_id
     from account_dates
     inner join user_days
         on
             account_dates.account_id = user_days.account_id
             and user_days.event_date <= account_dates.score_date
             and user_days.event_date > {{ dbt.dateadd('day', -84, 'account_dates.score_date') }}
+    group by 1, 2, 3, 4
+),
+
+-- a week with only anonymous events counts as a week with no identified user
+weekly_users as (
+    select
+        account_id,
+        score_date,
+        weeks_ago,
+        count(user_id) as weekly_active_users
+    from user_weeks
     group by 1, 2, 3
 ),
 
@@ -207,11 +260,11 @@ weekly_slope as (
     group by 1, 2
 ),
 
-key_features_used as (
+account_key_features as (
     select
         account_dates.account_id,
         account_dates.score_date,
-        count(distinct key_feature_days.feature_key) as key_features_used_28d
+        key_feature_days.feature_key
     from account_dates
     inner join key_feature_days
         on
@@ -219,6 +272,15 @@ key_features_used as (
             and key_feature_days.event_date <= account_dates.score_date
             and key_feature_days.event_date
             > {{ dbt.dateadd('day', -28, 'account_dates.score_date') }}
+    group by 1, 2, 3
+),
+
+key_features_used as (
+    select
+        account_id,
+        score_date,
+        count(*) as key_features_used_28d
+    from account_key_features
     group by 1, 2
 ),
 
@@ -255,7 +317,7 @@ wide as (
             -- events in the window but none carries a user id: breadth is unknown, not zero
             when windowed.user_days_84d > 0 and windowed.identified_user_days_84d = 0 then null
             when seats_ranked.licensed_seats > 0
-                then 1.0 * windowed.active_users_28d / seats_ranked.licensed_seats
+                then 1.0 * coalesce(active_users.active_users_28d, 0) / seats_ranked.licensed_seats
         end as usage_seat_utilisation_28d,
         case
             when windowed.events_prior_28d > 0
@@ -271,13 +333,17 @@ wide as (
                 then
                     3.0 * windowed.user_days_28d / windowed.user_days_baseline_84d - 1.0
         end as usage_activity_vs_baseline_90d,
-        windowed.active_users_28d,
+        coalesce(active_users.active_users_28d, 0) as active_users_28d,
         seats_ranked.licensed_seats
     from account_dates
     left join windowed
         on
             account_dates.account_id = windowed.account_id
             and account_dates.score_date = windowed.score_date
+    left join active_users
+        on
+            account_dates.account_id = active_users.account_id
+            and account_dates.score_date = active_users.score_date
     left join weekly_slope
         on
             account_dates.account_id = weekly_slope.account_id
