@@ -14,10 +14,13 @@
 --   diagnosis_confidence_high_share of them agree, data_completeness reaches
 --   diagnosis_confidence_high_completeness and the techniques do not really disagree
 --   (is_disagreement); medium otherwise.
--- * is_disagreement: a real split, worth a CSM's look: two or more techniques dissent with
---   verdicts at least two levels apart, or one dissents across the whole scale (healthy
---   against critical). disagreement_score, the standard deviation of the verdicts' levels
---   (0 = one level for all; 1.5 = half healthy, half critical), says how much.
+-- * is_disagreement: the techniques contradict the score a CSM works from: the score flags
+--   risk that most techniques do not confirm (the diagnosis_verdict does not flag risk), or
+--   it does not flag risk that two or more techniques, or one at critical, see. A split in
+--   which the score sides with the diagnosis_verdict lowers the confidence instead. Without a
+--   score: two or more techniques dissent across at least two levels. disagreement_score,
+--   the standard deviation of the verdicts' levels (0 = one level for all; 1.5 = half
+--   healthy, half critical), says how much they disagree.
 -- * disagreement_kind: hidden_risk when the score does not flag risk but other techniques do
 --   (the score alone would mislead), unconfirmed_risk when the score flags risk that others
 --   do not (often a chronic low: trend and anomaly judge change, and see none), no_score.
@@ -136,15 +139,19 @@ agreed as (
     from sided
 ),
 
--- a real split: two or more dissent with verdicts two levels apart or more, or one dissents
--- across the whole scale (healthy against critical)
+-- a disagreement worth a CSM's look is one with the score they work from: the score flags
+-- risk that most techniques do not confirm, or it does not flag risk that two or more
+-- techniques, or one at critical, see; without a score, two or more dissent across at least
+-- two levels
 judged as (
     select
         *,
-        techniques_dissenting >= 1 and (
-            techniques_dissenting >= 2 and max_level - min_level >= 2
-            or max_level - min_level = 3
-        ) as is_disagreement,
+        case
+            when scorecard_level is null
+                then techniques_dissenting >= 2 and max_level - min_level >= 2
+            when scorecard_level >= 2 then final_level < 2
+            else techniques_flagging_risk >= 2 or techniques_at_critical >= 1
+        end as is_disagreement,
         case
             when techniques_with_verdict > 0
                 -- n * sum of squares - sum^2 is a whole number, never below 0
