@@ -1,5 +1,6 @@
 -- The techniques' verdicts compared, per account and score date. A no_verdict counts neither
--- as agreement nor as dissent: only the techniques with a verdict vote.
+-- as agreement nor as dissent: only the techniques with a verdict vote, and only those of var
+-- diagnosis_voting_techniques (default: all six).
 -- * diagnosis_verdict: the riskiest level that at least half of the techniques with a verdict
 --   reach (the upper median of their verdicts): two critical and two healthy give critical,
 --   one critical and three healthy give healthy.
@@ -27,6 +28,7 @@
 -- * disagreement_summary: the scorecard's verdict, then the reasons of the techniques on the
 --   other side of it ("The score says healthy (...), but anomaly: activity 3.1 sd below ...").
 {%- set techniques = diagnosis_techniques() %}
+{%- set voting = diagnosis_techniques(voting=true) %}
 
 with
 
@@ -34,11 +36,16 @@ verdicts as (
     select * from {{ ref('int_diagnosis__technique_verdicts') }}
 ),
 
+-- a technique left out of var diagnosis_voting_techniques keeps its verdict but has no level
 levels as (
     select
         *,
         {%- for technique in techniques %}
-            {{ diagnosis_level(technique ~ '_verdict') }} as {{ technique }}_level
+            {%- if technique in voting %}
+                {{ diagnosis_level(technique ~ '_verdict') }} as {{ technique }}_level
+            {%- else %}
+                cast(null as integer) as {{ technique }}_level
+            {%- endif %}
             {%- if not loop.last %},{% endif %}
         {%- endfor %}
     from verdicts

@@ -43,7 +43,7 @@ final as (
         case
             when agreement.techniques_flagging_risk = 1
                 then case
-                    {%- for technique in diagnosis_techniques() %}
+                    {%- for technique in diagnosis_techniques(voting=true) %}
                         when agreement.{{ technique }}_verdict in ('at_risk', 'critical')
                             then '{{ technique }}'
                     {%- endfor %}
