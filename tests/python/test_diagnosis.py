@@ -7,6 +7,7 @@ backtest models."""
 from __future__ import annotations
 
 import re
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -112,6 +113,22 @@ def test_the_history_of_verdicts_has_one_row_per_account_and_score_date(
         assert len(rows) == len(pairs), model
         merged = rows.merge(pairs, how="outer", indicator=True)
         assert (merged["_merge"] == "both").all(), model
+
+
+def test_the_diagnosis_of_a_past_date_equals_a_build_on_data_truncated_at_it(
+    duck_built: Warehouse, truncated_build: tuple[date, Warehouse]
+) -> None:
+    """Point in time: every verdict, reason and agreement column the full build holds for date
+    d is what a build on the data as it stood at d says today."""
+    d, truncated = truncated_build
+    query = (
+        "select * from intermediate.int_diagnosis__agreement "
+        f"where score_date = date '{d.isoformat()}' order by account_id"
+    )
+    full, cut = duck_built.query_df(query), truncated.query_df(query)
+    assert len(full) > 50
+    assert (full["techniques_with_verdict"] >= 4).mean() > 0.5
+    pd.testing.assert_frame_equal(full.astype(str), cut.astype(str))
 
 
 def test_agreement_columns_follow_from_the_verdicts(duck_built: Warehouse) -> None:
