@@ -138,7 +138,7 @@ final as (
             when score_delta_30d is null then 'no score {{ delta_days }} days before'
             else
                 'score '
-                || case when round(score_delta_30d) >= 0 then '+' else '' end
+                || case when score_delta_30d >= 0 then '+' else '' end
                 || {{ format_number('score_delta_30d', 0) }}
                 || ' points in {{ delta_days }} days (from '
                 || {{ format_number('health_score_30d_ago', 0) }} || ' to '
