@@ -17,7 +17,7 @@ import yaml
 from click.testing import CliRunner
 
 from customer_health import backtest, display, report
-from customer_health.backtest.agreement import GROUPS
+from customer_health.backtest.agreement import GROUPS, agreement_stats, verdict_sentence
 from customer_health.cli import main
 from customer_health.warehouse import Warehouse
 
@@ -282,3 +282,43 @@ def _documented(name: str) -> set[str]:
 def test_every_diagnosis_column_is_documented(duck_built: Warehouse, relation: str) -> None:
     columns = set(duck_built.query_df(f"select * from {relation} limit 0").columns)
     assert columns == _documented(DOCUMENTED[relation])
+
+
+def test_agreement_groups_and_splits_on_hand_made_rows() -> None:
+    """Groups, the lone technique and the score's splits, on rows whose answers are known."""
+    rows = pd.DataFrame(
+        [
+            # group, lone technique, score verdict, techniques flagging risk, lost
+            ("agreed", None, "critical", 3, 1),
+            ("agreed", None, "healthy", 2, 1),
+            ("several", None, "at_risk", 2, 0),
+            ("one", "scorecard", "at_risk", 1, 1),
+            ("one", "anomaly", "watch", 1, 0),
+            ("one", "anomaly", "healthy", 1, 0),
+            ("none", None, "healthy", 0, 0),
+            ("none", None, "watch", 0, 1),
+        ],
+        columns=[
+            "risk_agreement",
+            "lone_flagging_technique",
+            "scorecard_verdict",
+            "techniques_flagging_risk",
+            "is_lost",
+        ],
+    ).assign(horizon_days=60, diagnosis_verdict="healthy", diagnosis_confidence="high")
+    figures = agreement_stats(rows, [90, 60])
+    assert list(figures) == [60]  # no row at R-90
+    f = figures[60]
+    groups = f["groups"].set_index("group")
+    assert list(groups["renewals"]) == [2, 1, 3, 2]
+    assert list(groups["lost"]) == [2, 0, 1, 1]
+    assert f["agreed_over_one"] == pytest.approx(1 / (1 / 3))
+    assert f["agreed_above_one"] is False  # 2 of 2 against 1 of 3: the intervals overlap
+    lone = f["lone"].set_index("technique")
+    assert lone.loc["anomaly", "renewals"] == 2 and lone.loc["anomaly", "lost"] == 0
+    assert lone.loc["scorecard", "churn_rate"] == 1.0 and lone.loc["trend", "renewals"] == 0
+    score = f["score"].set_index("split")
+    assert list(score["renewals"]) == [2, 1, 1, 2, 2]
+    assert list(score["lost"]) == [1, 1, 1, 0, 1]
+    sentence = verdict_sentence(f, 60)
+    assert "100.0% of 2 renewals lost" in sentence and "intervals overlap" in sentence
