@@ -259,8 +259,11 @@ def build(
 @click.option("--limit", default=10, show_default=True, help="How many accounts to show.")
 @TARGET
 def top(limit: int, target: str | None) -> None:
-    """Print the accounts most in need of attention, with score, tier and explanation."""
-    from customer_health import display
+    """Print the accounts most in need of attention, with score, tier and explanation.
+
+    An account whose diagnosis techniques disagree is marked under its tier, and what they
+    disagree about is printed under the table (marts.mart_account_diagnosis)."""
+    from customer_health import diagnosis, display
 
     wh = _warehouse(target)
     try:
@@ -270,7 +273,11 @@ def top(limit: int, target: str | None) -> None:
             f"could not read marts.mart_account_health: {exc}",
             "run `customer-health build` first (or `make demo`)",
         )
+    frame, diagnosis_note = diagnosis.mark_disagreements(wh, frame)
     display.print_accounts(frame)
+    diagnosis.print_disagreements(frame)
+    if diagnosis_note:
+        click.echo(diagnosis_note)
     click.echo(f"\nWarehouse: {wh.describe()}  (table marts.mart_account_health)")
 
 

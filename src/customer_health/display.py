@@ -6,6 +6,7 @@ import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
+from customer_health.diagnosis import mark_of
 from customer_health.warehouse import Warehouse
 
 TIER_STYLE = {"critical": "bold red", "at_risk": "yellow", "healthy": "green"}
@@ -38,12 +39,14 @@ def print_accounts(frame: pd.DataFrame, console: Console | None = None) -> None:
     table.add_column("why", overflow="fold", ratio=3)
     table.add_column("what to do", overflow="fold", ratio=2)
     for rank, row in enumerate(frame.itertuples(index=False), start=1):
+        mark = mark_of(row)  # the techniques disagree (customer_health.diagnosis)
         table.add_row(
             str(rank),
             f"{row.account_name}\n{row.account_id} · {row.segment}",
             f"{row.arr_reporting:,.0f} {row.reporting_currency}",
             f"{row.health_score:.0f}",
-            f"[{TIER_STYLE.get(row.health_tier, '')}]{row.health_tier}[/]\n{row.trend_direction}",
+            f"[{TIER_STYLE.get(row.health_tier, '')}]{row.health_tier}[/]\n{row.trend_direction}"
+            + (f"\n[magenta]{mark}[/]" if mark else ""),
             row.explanation,
             row.recommended_action,
         )

@@ -23,6 +23,7 @@ from plotly.offline import get_plotlyjs
 from plotly.subplots import make_subplots
 
 from customer_health import calibrate
+from customer_health.diagnosis import diagnosis_view
 from customer_health.warehouse import Warehouse
 
 TIER_COLOURS = {"critical": "#c0392b", "at_risk": "#e67e22", "healthy": "#2e9e5b"}
@@ -835,8 +836,10 @@ def render_report(
     marts: dict[str, Any],
     result: dict[str, Any],
     backtest: dict[str, Any] | None = None,
+    diagnosis: dict[str, Any] | None = None,
 ) -> tuple[str, int]:
-    """The report HTML and the number of charts in it."""
+    """The report HTML and the number of charts in it (``diagnosis``: the section
+    "Techniques cross-checked", customer_health.diagnosis.diagnosis_view)."""
     sections = build_charts(portfolio, marts, result)
     backtest = backtest or {"status": "refused", "message": "the backtest was not run"}
     sections["backtest"] = backtest_charts(backtest)
@@ -857,6 +860,7 @@ def render_report(
         families=calibrate.FAMILIES,
         tier_colours=TIER_COLOURS,
         bt=backtest,
+        dx=diagnosis or {"status": "missing", "message": "the diagnosis was not read"},
     )
     return html, charts
 
@@ -883,8 +887,9 @@ def build_report(
         result = load_calibration(wh, calibration_json, prior_strength)
         _tick(bar, steps[3])
         backtest = backtest_view(wh)
+        diagnosis = diagnosis_view(wh, backtest)
         _tick(bar, steps[4])
-        html, charts = render_report(wh, portfolio, marts, result, backtest)
+        html, charts = render_report(wh, portfolio, marts, result, backtest, diagnosis)
         output.parent.mkdir(parents=True, exist_ok=True)
         output.write_text(html, encoding="utf-8")
         _tick(bar, "done")

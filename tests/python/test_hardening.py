@@ -23,6 +23,8 @@ PUBLIC = [
     "marts.mart_account_health_factors",
     "marts.mart_health_alerts",
     "marts.mart_portfolio_health",
+    "marts.mart_account_diagnosis",
+    "marts.mart_diagnosis_disagreements",
 ]
 QUARANTINE = ["quarantine.quarantine", "quarantine.quarantine_reconciliation"]
 # the models a nightly run builds incrementally (at least these)

@@ -18,6 +18,7 @@ SCHEMA = "calibration"
 ROWS_MODEL = "rpt_renewal_backtest"
 ALERTS_MODEL = "rpt_renewal_backtest_alerts"
 FACTORS_MODEL = "rpt_renewal_backtest_factors"
+DIAGNOSIS_MODEL = "rpt_renewal_backtest_diagnosis"
 
 #: Optional columns: a calibrated probability of losing the renewal, when the model has one.
 PROBABILITY = "churn_probability"
@@ -42,11 +43,13 @@ class OracleFileError(ValueError):
 
 @dataclass(frozen=True)
 class BacktestData:
-    """The three backtest models as frames."""
+    """The backtest models as frames (``diagnosis``: the techniques' verdicts per scored row,
+    when read)."""
 
     rows: pd.DataFrame
     alerts: pd.DataFrame
     factors: pd.DataFrame
+    diagnosis: pd.DataFrame | None = None
 
     @property
     def has_probability(self) -> bool:
@@ -114,9 +117,26 @@ def load_factors(wh: Warehouse) -> pd.DataFrame:
     return frame.reset_index(drop=True)
 
 
+def load_diagnosis(wh: Warehouse) -> pd.DataFrame:
+    """rpt_renewal_backtest_diagnosis: one row per scored backtest row, with the verdict of
+    each technique and the renewal's agreement group."""
+    frame = _read(wh, DIAGNOSIS_MODEL, ["horizon_days", "renewal_id"], "horizon_days")
+    _flags(frame, "is_lost")
+    _dates(frame, "renewal_date", "score_date")
+    frame["horizon_days"] = pd.to_numeric(frame["horizon_days"]).astype(int)
+    for column in ("techniques_with_verdict", "techniques_flagging_risk", "diagnosis_agreement"):
+        frame[column] = pd.to_numeric(frame[column]).fillna(0).astype(int)
+    return frame.reset_index(drop=True)
+
+
 def load_backtest(wh: Warehouse) -> BacktestData:
-    """All three models; raises whatever the driver raises when a model is not built."""
-    return BacktestData(rows=load_rows(wh), alerts=load_alerts(wh), factors=load_factors(wh))
+    """All the models; raises whatever the driver raises when a model is not built."""
+    return BacktestData(
+        rows=load_rows(wh),
+        alerts=load_alerts(wh),
+        factors=load_factors(wh),
+        diagnosis=load_diagnosis(wh),
+    )
 
 
 def oracle_columns(horizons: list[int]) -> list[str]:

@@ -8,6 +8,7 @@ import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
+from customer_health.backtest.agreement import verdict_sentence
 from customer_health.backtest.alerts import ALL_RULES
 from customer_health.backtest.run import BacktestResult
 
@@ -240,6 +241,52 @@ def alert_table(result: BacktestResult) -> Table:
     return table
 
 
+def _rate_cells(row: Any) -> list[str]:
+    return [
+        f"{int(row.renewals):,}",
+        f"{int(row.lost):,}",
+        pct(row.churn_rate, 1),
+        f"{pct(row.ci_low, 1)}-{pct(row.ci_high, 1)}" if row.renewals else "",
+    ]
+
+
+def agreement_tables(result: BacktestResult) -> list[Table]:
+    """Churn by how many techniques flagged risk at the headline horizon, and the score's own
+    flag split by whether the other techniques confirmed it (empty without the diagnosis)."""
+    figures = (result.agreement or {}).get(result.headline_horizon)
+    if figures is None:
+        return []
+    h = result.headline_horizon
+    groups = _table(
+        f"Techniques cross-checked at R-{h}: churn by how many techniques flagged risk",
+        "techniques flagging risk",
+        "renewals",
+        "lost",
+        "churn",
+        "95%",
+    )
+    labels = {
+        "agreed": "agreed (2+, at least half)",
+        "several": "several (2+, under half)",
+        "one": "only one",
+        "none": "none",
+    }
+    for row in figures["groups"].itertuples(index=False):
+        groups.add_row(labels[row.group], *_rate_cells(row))
+    lone = _table(f"Only one flagged risk at R-{h}: which", "technique", "renewals", "lost")
+    lone.add_column("churn", justify="right")
+    lone.add_column("95%", justify="right")
+    for row in figures["lone"].itertuples(index=False):
+        if row.renewals:
+            lone.add_row(row.technique, *_rate_cells(row))
+    score = _table(f"The score's flag, cross-checked at R-{h}", "renewals where", "renewals")
+    for column in ("lost", "churn", "95%"):
+        score.add_column(column, justify="right")
+    for row in figures["score"].itertuples(index=False):
+        score.add_row(row.meaning, *_rate_cells(row))
+    return [groups, lone, score]
+
+
 def print_result(result: BacktestResult, console: Console | None = None) -> None:
     """The whole summary: ranking by horizon, segments, tiers, lift, baseline, alerts, notes."""
     console = console or Console(width=140)
@@ -262,5 +309,10 @@ def print_result(result: BacktestResult, console: Console | None = None) -> None
     else:
         console.print("No churn probability yet: run `customer-health calibrate`.")
     console.print(alert_table(result))
+    for table in agreement_tables(result):
+        console.print(table)
+    if result.agreement and result.headline_horizon in result.agreement:
+        h = result.headline_horizon
+        console.print(verdict_sentence(result.agreement[h], h))
     for note in result.notes:
         console.print(f"[yellow]note:[/] {note}")

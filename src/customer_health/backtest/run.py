@@ -13,8 +13,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from customer_health.backtest import agreement, baseline, metrics, oracle
 from customer_health.backtest import alerts as alert_rules
-from customer_health.backtest import baseline, metrics, oracle
 from customer_health.backtest.load import BacktestData, load_backtest, load_oracle
 from customer_health.warehouse import Warehouse
 
@@ -40,6 +40,8 @@ class BacktestResult:
     baseline: dict[int, dict[str, Any]]
     alerts: pd.DataFrame
     oracle: dict[int, dict[str, Any]] | None = None
+    # churn by how many techniques flagged risk (backtest.agreement), when the diagnosis was read
+    agreement: dict[int, dict[str, Any]] | None = None
     notes: list[str] = field(default_factory=list)
     settings: dict[str, Any] = field(default_factory=dict)
     status: str = "ok"
@@ -222,6 +224,9 @@ def run_backtest(
         baseline=comparisons,
         alerts=alert_rules.alert_stats(rows, data.alerts, horizons),
         oracle=ceilings if oracle_frame is not None else None,
+        agreement=agreement.agreement_stats(data.diagnosis, horizons)
+        if data.diagnosis is not None
+        else None,
         settings={
             "bootstrap_replicates": replicates,
             "seed": seed,
