@@ -32,6 +32,7 @@ INCREMENTAL = {
     "int_usage__account_feature_days",
     "int_usage__factors",
     "mart_account_health_history",
+    "mart_recovery_cases",
 }
 
 
