@@ -1,16 +1,20 @@
 """Recovery cases (mart_recovery_cases) on the demo book, checked against the score history
-and the outcomes they are built from, and point in time against a build on truncated data."""
+and the outcomes they are built from, point in time against a build on truncated data, and
+incremental against a full refresh."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pandas as pd
 import pytest
 import yaml
 
+from customer_health import dbt as dbt_runner
 from customer_health.warehouse import Warehouse
+
+from .conftest import copy_duckdb
 
 ROOT = Path(__file__).resolve().parents[2]
 VARS = yaml.safe_load((ROOT / "dbt_project.yml").read_text())["vars"]
@@ -192,3 +196,146 @@ def test_cases_before_a_date_are_unchanged_by_later_data(
     assert len(full) > 5
     assert (full["outcome_as_of"] != "open").any()
     pd.testing.assert_frame_equal(full, cut, check_dtype=False, check_exact=False, atol=1e-9)
+
+
+# The incremental runs below rebuild only the cases model, on a copy of the demo book whose
+# inputs are changed in place: the nightly chain upstream is test_hardening.py's.
+STATES = "intermediate.int_scoring__alert_states"
+HISTORY = "marts.mart_account_health_history"
+SCORE_DATES = "intermediate.int_scoring__score_dates"
+OUTCOMES = "intermediate.int_lifecycle__outcomes"
+
+
+def cases_in(wh: Warehouse) -> pd.DataFrame:
+    frame = wh.query_df(f"select * from {CASES}")
+    return frame.sort_values("case_id").reset_index(drop=True).astype(str)
+
+
+def build_cases(wh: Warehouse, *flags: str) -> pd.DataFrame:
+    dbt_runner.run(["run", "--select", "mart_recovery_cases", *flags], wh, quiet=True)
+    return cases_in(wh)
+
+
+def as_of_date(wh: Warehouse) -> date:
+    return pd.Timestamp(
+        wh.query_df(f"select max(score_date) as d from {SCORE_DATES}")["d"][0]
+    ).date()
+
+
+def spans_hold_no_outcome(group: pd.DataFrame, outcomes: pd.DataFrame) -> bool:
+    """No renewal or churn of the account falls within one of its cases (opening to closing)."""
+    dates = outcomes.loc[outcomes["account_id"] == group.name, "outcome_date"]
+    return not any(
+        ((dates >= c.opened_date) & (dates <= c.closed_date)).any() for c in group.itertuples()
+    )
+
+
+def untouched_accounts(cases: pd.DataFrame, outcomes: pd.DataFrame, before: date) -> pd.Series:
+    """Accounts whose every case recovered before ``before``, with no renewal or churn within
+    one: an incremental run whose window starts after that has no reason to recompute them."""
+    closed = cases.groupby("account_id").filter(
+        lambda g: (
+            (g["outcome"] == "recovered").all() and g["closed_date"].max() < pd.Timestamp(before)
+        )
+    )
+    quiet = closed.groupby("account_id").filter(lambda g: spans_hold_no_outcome(g, outcomes))
+    return quiet["account_id"].drop_duplicates().sort_values()
+
+
+def test_a_case_open_at_the_last_run_closes_when_later_scores_arrive(
+    duck_built: Warehouse, cases: pd.DataFrame, outcomes: pd.DataFrame, tmp_path: Path
+) -> None:
+    """The cases are built as of a date d (the scores after d not there yet) and a case is open
+    on d. The later scores arrive and an incremental run closes it on its recovery date, and
+    opens and closes the cases after d: every case equals the full build's. The cases of an
+    account nothing touched were left as they were (a planted value survives the run)."""
+    lookback = VARS["history_lookback_days"]
+    end = as_of_date(duck_built)
+    days = sorted(
+        pd.to_datetime(
+            duck_built.query_df(f"select distinct score_date from {HISTORY}")["score_date"]
+        )
+    )
+    recovered = cases[cases["outcome"] == "recovered"]
+    d, case = None, None
+    for day in reversed([t for t in days if t <= pd.Timestamp(end - timedelta(days=2 * lookback))]):
+        spanning = recovered[(recovered["opened_date"] <= day) & (recovered["closed_date"] > day)]
+        if len(spanning):
+            d, case = day.date(), spanning.iloc[0]
+            break
+    assert case is not None, "no recovered case spans a date two windows before the end"
+    quiet = untouched_accounts(cases, outcomes, d - timedelta(days=lookback + 7))
+    assert len(quiet), "no account to leave alone"
+    canary = quiet.iloc[0]
+
+    wh = copy_duckdb(duck_built, tmp_path)
+    for table in (STATES, HISTORY, SCORE_DATES):
+        wh.execute(
+            f"create table {table}_later as select * from {table} where score_date > date '{d}'",
+            f"delete from {table} where score_date > date '{d}'",
+        )
+    as_of_d = build_cases(wh, "--full-refresh").set_index("case_id")
+    assert as_of_d.loc[case.case_id, "outcome"] == "open"
+    wh.execute(f"update {CASES} set recommended_action = 'CANARY' where account_id = '{canary}'")
+    for table in (STATES, HISTORY, SCORE_DATES):
+        wh.execute(f"insert into {table} select * from {table}_later", f"drop table {table}_later")
+
+    incremental = build_cases(wh)
+    planted = incremental["account_id"] == canary
+    assert planted.any() and (incremental.loc[planted, "recommended_action"] == "CANARY").all(), (
+        "the incremental run rewrote the cases of an account it had no reason to touch"
+    )
+    full = cases_in(duck_built)
+    action = full.set_index("case_id")["recommended_action"]
+    incremental.loc[planted, "recommended_action"] = incremental["case_id"][planted].map(action)
+    pd.testing.assert_frame_equal(incremental, full)
+    closed = incremental.set_index("case_id").loc[case.case_id]
+    assert (closed["outcome"], closed["closed_date"]) == ("recovered", str(case.closed_date.date()))
+
+
+def test_a_renewal_or_churn_recorded_late_changes_old_cases_incrementally(
+    duck_built: Warehouse, cases: pd.DataFrame, outcomes: pd.DataFrame, tmp_path: Path
+) -> None:
+    """Two outcomes dated long before the window an incremental run recomputes arrive late:
+    a renewal won the day after a case opened closes that case on that day (renewed), and a
+    churn the day before an account's only case opened ends its scores there, so the case is
+    gone. The incremental run gives what a full refresh gives on the same inputs."""
+    end = as_of_date(duck_built)
+    quiet = untouched_accounts(
+        cases, outcomes, end - timedelta(days=VARS["history_lookback_days"] + 7)
+    )
+    candidates = cases[cases["account_id"].isin(quiet) & (cases["days_open"] >= 2)]
+    case_counts = cases["account_id"].value_counts()
+    single = candidates[candidates["account_id"].map(case_counts) == 1]
+    assert len(candidates) >= 2 and len(single), "too few old recovered cases on the demo book"
+    churned = single.iloc[0]
+    renewed = candidates[candidates["account_id"] != churned.account_id].iloc[0]
+    renewal_date = (renewed.opened_date + timedelta(days=1)).date()
+    churn_date = (churned.opened_date - timedelta(days=1)).date()
+
+    wh = copy_duckdb(duck_built, tmp_path)
+    wh.execute(
+        *(
+            f"delete from {table} where account_id = '{churned.account_id}' "
+            f"and score_date > date '{churn_date}'"
+            for table in (STATES, HISTORY)
+        ),
+        *(
+            f"insert into {OUTCOMES} select * replace ('{account}' as account_id, "
+            f"'LATE-{kind}' as outcome_id, 'LATE-{kind}' as source_record_id, "
+            f"'{kind}' as outcome_type, '{recorded_by}' as recorded_by, "
+            f"date '{day}' as outcome_date) from {OUTCOMES} limit 1"
+            for account, kind, recorded_by, day in (
+                (renewed.account_id, "renewed", "renewal_opportunity", renewal_date),
+                (churned.account_id, "churned", "crm_churn_date", churn_date),
+            )
+        ),
+    )
+    incremental = build_cases(wh)
+    rows = incremental.set_index("case_id")
+    assert (rows.loc[renewed.case_id, "outcome"], rows.loc[renewed.case_id, "closed_date"]) == (
+        "renewed",
+        str(renewal_date),
+    )
+    assert churned.case_id not in rows.index
+    pd.testing.assert_frame_equal(incremental, build_cases(wh, "--full-refresh"))
