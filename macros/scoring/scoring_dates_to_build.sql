@@ -1,6 +1,6 @@
-{#- The CTEs of a scoring model that is incremental on score_date (use them inside
-    `{% if is_incremental() %}`, at the head of the model's `with`), ending in dates_to_build:
-    the score dates this run recomputes whole, that is
+{#- The CTE dates_to_build of a scoring model that is incremental on score_date (use it inside
+    `{% if is_incremental() %}`, at the head of the model's `with`): the score dates this run
+    recomputes whole, that is
     * the dates from history_lookback_days before the latest one the table holds, and the
       current date (the latest date of `pairs`);
     * every date whose accounts differ between the table and `pairs` (the account and score
@@ -12,7 +12,9 @@
     * with shift_days, also the dates that many days after each of those (a trend compares a
       date with earlier ones: when they change, so does it).
     The dates are those of `pairs`: a date that is no longer a score date is left to the
-    post-hook (prune_history_dates). -#}
+    post-hook (prune_history_dates). They are found by one query before the model runs and
+    written into the model as literals: the model reads a short list, not the query again in
+    each CTE that filters on it. -#}
 {% macro scoring_dates_to_build(pairs, stamps=none, shift_days=[]) -%}
     {%- if stamps is none -%}
         {%- set stamps = {
@@ -23,14 +25,18 @@
     {%- set built_columns = adapter.get_columns_in_relation(this)
         | map(attribute='name') | map('lower') | list -%}
     {%- set missing = stamps.keys() | reject('in', built_columns) | list -%}
+    {%- set query -%}
+with
 {%- if stamps and not missing %}
+
 current_stamps as (
     select
-    {%- for column, query in stamps.items() %}
-        ({{ query }}) as {{ column }}{{ ',' if not loop.last }}
+    {%- for column, current_value in stamps.items() %}
+        ({{ current_value }}) as {{ column }}{{ "," if not loop.last }}
     {%- endfor %}
 ),
-{% endif %}
+{%- endif %}
+
 built_pairs as (
     select
         built.account_id,
@@ -101,5 +107,22 @@ dates_to_build as (
         from recomputed_dates
         {%- endfor %}
     )
+)
+
+select cast(score_date as {{ dbt.type_string() }}) as score_date
+from dates_to_build
+order by 1
+    {%- endset -%}
+    {%- set dates = run_query(query).columns[0].values() if execute else [] %}
+dates_to_build as (
+    {%- for day in dates %}
+    select cast('{{ (day | string)[:10] }}' as date) as score_date
+    {%- if not loop.last %}
+    union all
+    {%- endif %}
+    {%- else %}
+    select cast(null as date) as score_date
+    where 1 = 0
+    {%- endfor %}
 )
 {%- endmacro %}

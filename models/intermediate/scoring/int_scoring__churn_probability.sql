@@ -10,28 +10,8 @@
 -- weights_version, each row carries a fingerprint of the whole model seed, so that a new fit
 -- (or none) recomputes every date.
 {{ config(**incremental_on_score_date('int_scoring__health_scores')) }}
-
-with
-
-model as (
-    select * from {{ ref('churn_probability_model') }}
-),
-
-model_rows as (
-    select
-        weights_version || '|' || segment || '|'
-        || cast(replicate as {{ dbt.type_string() }}) || '|'
-        || {{ format_number('intercept', 9) }} || '|'
-        || {{ format_number('slope', 9) }} || '|'
-        || coalesce(cast(horizon_days as {{ dbt.type_string() }}), '') || '|'
-        || coalesce(cast(renewals as {{ dbt.type_string() }}), '') || '|'
-        || coalesce(cast(lost as {{ dbt.type_string() }}), '') || '|'
-        || coalesce(cast(fitted_on as {{ dbt.type_string() }}), '') as model_row
-    from model
-),
-
--- a fingerprint of the whole seed ('none' while it is empty)
-model_version as (
+{#- a fingerprint of the whole model seed ('none' while it is empty) -#}
+{%- set model_version_query -%}
     select
         coalesce(
             substring(
@@ -39,15 +19,37 @@ model_version as (
             ),
             'none'
         ) as churn_model_version
-    from model_rows
-),
+    from (
+        select
+            weights_version || '|' || segment || '|'
+            || cast(replicate as {{ dbt.type_string() }}) || '|'
+            || {{ format_number('intercept', 9) }} || '|'
+            || {{ format_number('slope', 9) }} || '|'
+            || coalesce(cast(horizon_days as {{ dbt.type_string() }}), '') || '|'
+            || coalesce(cast(renewals as {{ dbt.type_string() }}), '') || '|'
+            || coalesce(cast(lost as {{ dbt.type_string() }}), '') || '|'
+            || coalesce(cast(fitted_on as {{ dbt.type_string() }}), '') as model_row
+        from {{ ref('churn_probability_model') }}
+    ) as model_rows
+{%- endset %}
+
+with
+
 {%- if is_incremental() %}
 
 {{ scoring_dates_to_build(ref('int_scoring__health_scores'), stamps={
     'weights_version': 'select weights_version from ' ~ ref('int_scoring__weights_version'),
-    'churn_model_version': 'select model_version.churn_model_version from model_version',
+    'churn_model_version': model_version_query,
 }) }},
 {%- endif %}
+
+model as (
+    select * from {{ ref('churn_probability_model') }}
+),
+
+model_version as (
+    {{ model_version_query }}
+),
 
 scores as (
     select * from {{ ref('int_scoring__health_scores') }}
