@@ -1,9 +1,9 @@
 {#- The config of a scoring model that is incremental on score_date, as the factor models are:
     whole dates are replaced (delete+insert on score_date; on Spark's parquet an overwrite of
     the score_date partitions), a column added by an upgrade is appended, and the post-hook
-    removes the dates that `pairs_model` (the model whose account and score date pairs the
-    model scores, the one it passes to scoring_dates_to_build) no longer has. The model must
-    ref pairs_model. Use: {{ config(**incremental_on_score_date('int_scoring__account_dates')) }} -#}
+    removes the dates that `pairs_model` no longer has (the model whose account and score date
+    pairs the model scores, the one it passes to scoring_dates_to_build; the model must ref
+    it). Use: {{ config(**incremental_on_score_date('int_scoring__account_dates')) }} -#}
 {% macro incremental_on_score_date(pairs_model) -%}
     {{ return({
         'materialized': 'incremental',
