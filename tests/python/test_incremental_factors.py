@@ -1,6 +1,7 @@
-"""The support, relationship and finance factor models are incremental on score_date: a run
-recomputes the last history_lookback_days days and the new dates, picks up late rows, prunes the
-dates that are no longer score dates, and ends equal to a full refresh."""
+"""The support, relationship and finance factor models, and the scoring models after them, are
+incremental on score_date: a run recomputes the last history_lookback_days days and the new
+dates, picks up late rows, prunes the dates that are no longer score dates, and ends equal to a
+full refresh (tests/python/test_incremental_scoring.py: what else makes a scoring date stale)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,23 @@ FACTORS = [
     "intermediate.int_finance__factors",
 ]
 FULL_REFRESH = ["run", "--full-refresh", "--select", *(f.split(".")[1] for f in FACTORS)]
+# the scoring models incremental on score_date (DECISIONLOG 43)
+SCORING = [
+    f"intermediate.int_scoring__{name}"
+    for name in (
+        "factor_evidence",
+        "factor_scores",
+        "factor_contributions",
+        "health_scores",
+        "rule_flags",
+        "score_drivers",
+        "score_trend",
+        "score_overrides",
+        "churn_probability",
+        "renewal_arr",
+        "account_scores",
+    )
+]
 
 
 def snapshot_of(wh: Warehouse, relation: str) -> pd.DataFrame:
@@ -147,17 +165,19 @@ def test_moving_as_of_date_one_day_on_equals_a_full_refresh(
     wh = copy_duckdb(duck_built, tmp_path)
     as_of = as_of_date(wh)
     next_day = as_of + timedelta(days=1)
-    dates_before = {relation: set(snapshot_of(wh, relation)["score_date"]) for relation in FACTORS}
+    relations = FACTORS + SCORING
+    dates_before = {r: set(snapshot_of(wh, r)["score_date"]) for r in relations}
     dbt_vars = {"as_of_date": str(next_day)}
 
     dbt_runner.run(["build", "--exclude", "test_type:data"], wh, dbt_vars=dbt_vars, quiet=True)
-    incremental = {relation: snapshot_of(wh, relation) for relation in FACTORS}
+    incremental = {r: snapshot_of(wh, r) for r in relations}
     score_dates = set(
         snapshot_of(wh, "intermediate.int_scoring__score_dates")["score_date"].tolist()
     )
 
-    dbt_runner.run(FULL_REFRESH, wh, dbt_vars=dbt_vars, quiet=True)
-    for relation in FACTORS:
+    full_refresh = [*FULL_REFRESH, *(r.split(".")[1] for r in SCORING)]
+    dbt_runner.run(full_refresh, wh, dbt_vars=dbt_vars, quiet=True)
+    for relation in relations:
         dates = set(incremental[relation]["score_date"])
         assert str(next_day) in dates and str(next_day) not in dates_before[relation], relation
         # the previous as_of_date is no score date any more (the book ends on a weekday): pruned

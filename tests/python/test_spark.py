@@ -3,7 +3,8 @@ session mode (parquet tables, an embedded Derby metastore) and on DuckDB.
 
 The whole project builds on Spark without an error, every public relation is identical to the
 DuckDB build of the same book (the rules of the Postgres parity test), an incremental run of
-the history equals the full build, and the parquet snapshot closes and opens versions.
+the history and of the scoring models equals the full build, and the parquet snapshot closes and
+opens versions.
 
 Spark costs per statement, not per row, so the book is the smallest one found in which every
 model has rows (quarantine, missed churns and lifecycle conflicts included), and everything
@@ -33,6 +34,7 @@ from customer_health.warehouse import Warehouse
 
 from .conftest import duckdb_warehouse
 from .test_engines import PUBLIC_RELATIONS, assert_same_relation
+from .test_incremental_factors import SCORING  # overwrite score_date partitions on Spark
 
 BOOK = {"accounts": 36, "days": 300, "seed": 1}
 MART = "marts.mart_account_health"
@@ -86,6 +88,9 @@ class SparkBuild:
     snapshot_second: pd.DataFrame
     changed: list[str]  # accounts whose health_score changed between the snapshot runs
     removed: str  # the account removed from the mart between the snapshot runs
+    scoring_full: dict[str, pd.DataFrame]  # the scoring models after the full build
+    scoring_tampered: dict[str, pd.DataFrame]  # ... before the incremental run
+    scoring_incremental: dict[str, pd.DataFrame]  # ... after it
 
 
 def _sorted_text(frame: pd.DataFrame) -> pd.DataFrame:
@@ -124,6 +129,42 @@ def _tamper_with_history(spark: Any, query: Any) -> tuple[date, list[date], date
         )
     spark.sql("drop table marts.tmp_history_rows")
     return stale, dropped, stray
+
+
+def _rewrite_partition(spark: Any, relation: str, day: date, overrides: dict[str, str]) -> None:
+    """Replace the rows of one score_date partition by themselves with ``overrides`` (column ->
+    SQL expression); with no overrides, drop the partition."""
+    columns = spark.table(relation).columns
+    spark.sql("drop table if exists intermediate.tmp_partition_rows")
+    spark.sql(
+        f"create table intermediate.tmp_partition_rows as select * from {relation} "
+        f"where score_date = {_literal(day)}"
+    )
+    spark.sql(f"alter table {relation} drop partition (score_date = {_literal(day)})")
+    if overrides:
+        select = ", ".join(f"{overrides.get(c, c)} as {c}" for c in columns)
+        spark.sql(f"insert into {relation} select {select} from intermediate.tmp_partition_rows")
+    spark.sql("drop table intermediate.tmp_partition_rows")
+
+
+def _tamper_with_scoring(spark: Any, query: Any) -> None:
+    """What the incremental scoring models must repair: an old date missing from the health
+    scores (its accounts are scored again) and an old date of the account scores computed
+    with other weights (rescored)."""
+    dates = sorted(
+        pd.to_datetime(
+            query("select distinct score_date from intermediate.int_scoring__health_scores")[
+                "score_date"
+            ]
+        ).dt.date
+    )
+    _rewrite_partition(spark, "intermediate.int_scoring__health_scores", dates[1], {})
+    _rewrite_partition(
+        spark,
+        "intermediate.int_scoring__account_scores",
+        dates[2],
+        {"weights_version": "'stale'", "explanation": "'stale'"},
+    )
 
 
 def _tamper_with_mart(spark: Any, mart: pd.DataFrame) -> tuple[list[str], str]:
@@ -183,13 +224,18 @@ def spark_built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SparkBuild
         spark_frames = {r: query(f"select * from {r}") for r in RELATIONS}
         snapshot_first = query(f"select * from {SNAPSHOT}")
 
+        scoring_full = {r: query(f"select * from {r}") for r in SCORING}
+
         stale, dropped, stray = _tamper_with_history(spark, query)
         history_tampered = query(f"select * from {HISTORY}")
         changed, removed = _tamper_with_mart(spark, spark_frames[MART])
+        _tamper_with_scoring(spark, query)
+        scoring_tampered = {r: query(f"select * from {r}") for r in SCORING}
         dbt_runner.run(
             [
                 "build",
                 "--select",
+                *(r.split(".")[1] for r in SCORING),
                 "mart_account_health_history",
                 "snap_account_health",
                 "--exclude",
@@ -214,6 +260,9 @@ def spark_built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SparkBuild
             snapshot_second=query(f"select * from {SNAPSHOT}"),
             changed=changed,
             removed=removed,
+            scoring_full=scoring_full,
+            scoring_tampered=scoring_tampered,
+            scoring_incremental={r: query(f"select * from {r}") for r in SCORING},
         )
     finally:
         spark_engine.stop(spark)
@@ -264,6 +313,19 @@ def test_an_incremental_run_of_the_history_equals_the_full_build(
     pd.testing.assert_frame_equal(
         _sorted_text(spark_built.history_incremental), _sorted_text(full), obj=HISTORY
     )
+
+
+@pytest.mark.parametrize("relation", SCORING)
+def test_an_incremental_run_of_the_scoring_models_equals_the_full_build(
+    spark_built: SparkBuild, relation: str
+) -> None:
+    full = spark_built.scoring_full[relation]
+    assert len(full) > 0
+    if relation.endswith(("health_scores", "account_scores")):
+        # tampered with (a partition dropped, a date with other weights): the run repaired it
+        assert not _sorted_text(spark_built.scoring_tampered[relation]).equals(_sorted_text(full))
+    incremental = spark_built.scoring_incremental[relation][list(full.columns)]
+    pd.testing.assert_frame_equal(_sorted_text(incremental), _sorted_text(full), obj=relation)
 
 
 def _versions(snapshot: pd.DataFrame, account_id: str) -> pd.DataFrame:

@@ -5,31 +5,62 @@
 -- ARR and next renewal (int_scoring__renewal_arr). What needs several of them is computed here:
 -- the trend-adjusted risk, the recommended playbook, and the priority a CSM should give the
 -- account (ranked within its organisation). The history and current marts read this.
+-- Incremental on score_date (scoring_dates_to_build, with the health scores' accounts and
+-- dates), with the same dates as int_scoring__score_trend, whose columns it carries; the
+-- priority ranks the accounts of one date, so a date is recomputed whole.
+-- depends_on: {{ ref('int_scoring__weights_version') }}
+{%- set delta_30_days = 30 if var('score_grain') == 'day' else 28 %}
+{{ config(**incremental_on_score_date('int_scoring__health_scores')) }}
 
 with
 
+{%- if is_incremental() %}
+
+{{ scoring_dates_to_build(
+    ref('int_scoring__health_scores'), shift_days=[7, 14, delta_30_days]
+) }},
+{%- endif %}
+
 scores as (
     select * from {{ ref('int_scoring__health_scores') }}
+    {%- if is_incremental() %}
+        where score_date in (select dates_to_build.score_date from dates_to_build)
+    {%- endif %}
 ),
 
 trend as (
     select * from {{ ref('int_scoring__score_trend') }}
+    {%- if is_incremental() %}
+        where score_date in (select dates_to_build.score_date from dates_to_build)
+    {%- endif %}
 ),
 
 drivers as (
     select * from {{ ref('int_scoring__score_drivers') }}
+    {%- if is_incremental() %}
+        where score_date in (select dates_to_build.score_date from dates_to_build)
+    {%- endif %}
 ),
 
 rule_flags as (
     select * from {{ ref('int_scoring__rule_flags') }}
+    {%- if is_incremental() %}
+        where score_date in (select dates_to_build.score_date from dates_to_build)
+    {%- endif %}
 ),
 
 overrides as (
     select * from {{ ref('int_scoring__score_overrides') }}
+    {%- if is_incremental() %}
+        where score_date in (select dates_to_build.score_date from dates_to_build)
+    {%- endif %}
 ),
 
 renewals as (
     select * from {{ ref('int_scoring__renewal_arr') }}
+    {%- if is_incremental() %}
+        where score_date in (select dates_to_build.score_date from dates_to_build)
+    {%- endif %}
 ),
 
 playbooks as (

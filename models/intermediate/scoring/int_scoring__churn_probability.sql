@@ -5,20 +5,61 @@
 -- per segment (a segment without its own row uses 'all'). Its drivers are the score's: a
 -- factor's points lost move p through the same slope. The 80% interval comes from the fit's
 -- bootstrap replicates and is computed for the current score date only. Until a model is
--- fitted for the weights in use, p is null and probability_note says why.
+-- fitted for the weights in use, p is null and probability_note says why. Incremental on
+-- score_date (scoring_dates_to_build, with the health scores' accounts and dates): besides its
+-- weights_version, each row carries a fingerprint of the whole model seed, so that a new fit
+-- (or none) recomputes every date.
+{{ config(**incremental_on_score_date('int_scoring__health_scores')) }}
+{#- a fingerprint of the whole model seed ('none' while it is empty) -#}
+{%- set model_version_query -%}
+    select
+        coalesce(
+            substring(
+                {{ dbt.hash(dbt.listagg('model_row', "'\n'", 'order by model_row')) }}, 1, 12
+            ),
+            'none'
+        ) as churn_model_version
+    from (
+        select
+            weights_version || '|' || segment || '|'
+            || cast(replicate as {{ dbt.type_string() }}) || '|'
+            || {{ format_number('intercept', 9) }} || '|'
+            || {{ format_number('slope', 9) }} || '|'
+            || coalesce(cast(horizon_days as {{ dbt.type_string() }}), '') || '|'
+            || coalesce(cast(renewals as {{ dbt.type_string() }}), '') || '|'
+            || coalesce(cast(lost as {{ dbt.type_string() }}), '') || '|'
+            || coalesce(cast(fitted_on as {{ dbt.type_string() }}), '') as model_row
+        from {{ ref('churn_probability_model') }}
+    ) as model_rows
+{%- endset %}
 
 with
 
+{%- if is_incremental() %}
+
+{{ scoring_dates_to_build(ref('int_scoring__health_scores'), stamps={
+    'weights_version': 'select weights_version from ' ~ ref('int_scoring__weights_version'),
+    'churn_model_version': model_version_query,
+}) }},
+{%- endif %}
+
+model as (
+    select * from {{ ref('churn_probability_model') }}
+),
+
+model_version as (
+    {{ model_version_query }}
+),
+
 scores as (
     select * from {{ ref('int_scoring__health_scores') }}
+    {%- if is_incremental() %}
+        where score_date in (select dates_to_build.score_date from dates_to_build)
+    {%- endif %}
 ),
 
 score_dates as (
     select * from {{ ref('int_scoring__score_dates') }}
-),
-
-model as (
-    select * from {{ ref('churn_probability_model') }}
 ),
 
 fitted as (
@@ -134,13 +175,17 @@ final as (
                 || coalesce(model_state.fitted_for, '(none recorded)')
                 || ', the score now uses ' || scores.weights_version
                 || ': run `customer-health calibrate` again'
-        end as probability_note
+        end as probability_note,
+        -- what the probability was computed with
+        scores.weights_version,
+        model_version.churn_model_version
     from scores
     left join summarised
         on
             scores.account_id = summarised.account_id
             and scores.score_date = summarised.score_date
     cross join model_state
+    cross join model_version
 )
 
 select * from final

@@ -1,12 +1,24 @@
 -- How much each factor moves the health score: its effective weight after missing data is
 -- redistributed (within its family, then across families) and the points it loses (weight
 -- times the distance of its sub-score from 100). The points lost of an account-date add up
--- to 100 - health_score.
+-- to 100 - health_score. Incremental on score_date like int_scoring__factor_scores: the same
+-- dates are recomputed, from the factor scores of those dates.
+-- depends_on: {{ ref('int_scoring__account_dates') }}
+-- depends_on: {{ ref('int_scoring__weights_version') }}
+{{ config(**incremental_on_score_date('int_scoring__account_dates')) }}
 
 with
 
+{%- if is_incremental() %}
+
+{{ scoring_dates_to_build(ref('int_scoring__account_dates')) }},
+{%- endif %}
+
 factor_scores as (
     select * from {{ ref('int_scoring__factor_scores') }}
+    {%- if is_incremental() %}
+        where score_date in (select dates_to_build.score_date from dates_to_build)
+    {%- endif %}
 ),
 
 segment_weights as (
@@ -87,7 +99,9 @@ weighted as (
                     * (100.0 - factor_scores.sub_score)
             else 0.0
         end as points_lost,
-        account_totals.weight_with_data / account_totals.total_family_weight as data_completeness
+        account_totals.weight_with_data / account_totals.total_family_weight as data_completeness,
+        -- the weights the factor scores were computed with
+        factor_scores.weights_version
     from factor_scores
     inner join families_with_weights
         on
@@ -117,7 +131,8 @@ final as (
         family_weight,
         {{ round_score('effective_weight') }} as effective_weight,
         {{ round_score('points_lost') }} as points_lost,
-        {{ round_score('data_completeness') }} as data_completeness
+        {{ round_score('data_completeness') }} as data_completeness,
+        weights_version
     from weighted
 )
 

@@ -5,11 +5,27 @@
 -- must have a row on or before the score date (evidence_table, optionally within
 -- evidence_window_days). "No overdue invoice" is good news only for an account with invoices.
 -- A factor without evidence is missing: its weight is redistributed, never scored as 0.
+-- Incremental on score_date (scoring_dates_to_build): a run recomputes the last
+-- history_lookback_days of score dates, the dates whose accounts changed and the dates scored
+-- with other weights_version, and reads only the evidence those dates can use.
+{{ config(**incremental_on_score_date('int_scoring__account_dates')) }}
 
 with
 
+{%- if is_incremental() %}
+
+{{ scoring_dates_to_build(ref('int_scoring__account_dates')) }},
+{%- endif %}
+
 account_dates as (
     select * from {{ ref('int_scoring__account_dates') }}
+    {%- if is_incremental() %}
+        where score_date in (select dates_to_build.score_date from dates_to_build)
+    {%- endif %}
+),
+
+weights_version as (
+    select * from {{ ref('int_scoring__weights_version') }}
 ),
 
 crm_accounts as (
@@ -27,42 +43,70 @@ catalogue as (
     from {{ ref('factor_catalogue') }}
 ),
 
--- one row per account, table and day with at least one row: the evidence
-evidence_days as (
-    select distinct
-        account_id,
-        'product.events' as source_table,
-        event_date as evidence_date
-    from {{ ref('int_usage__user_days') }}
-    {%- for source_table, model, date_column in [
-        ('product.seats', 'stg_product__seats', 'effective_date'),
-        ('support.tickets', 'stg_support__tickets', 'created_at'),
-        ('crm.activities', 'stg_crm__activities', 'occurred_at'),
-        ('crm.contacts', 'stg_crm__contacts', 'active_from_date'),
-        ('crm.sentiment', 'stg_crm__sentiment', 'recorded_at'),
-        ('billing.invoices', 'stg_billing__invoices', 'issued_date'),
-        ('billing.subscriptions', 'stg_billing__subscriptions', 'started_at'),
-        ('billing.payments', 'stg_billing__payments', 'attempted_at'),
-        ('billing.disputes', 'stg_billing__disputes', 'opened_at'),
-        ('billing.plan_changes', 'stg_billing__plan_changes', 'changed_at'),
-    ] %}
-        union all
-        select distinct
-            account_id,
-            '{{ source_table }}' as source_table,
-            cast({{ date_column }} as date) as evidence_date
-        from {{ ref(model) }}
-        where not is_deleted
-    {%- endfor %}
-),
+{%- set evidence_sources = [
+    ('product.seats', 'stg_product__seats', 'effective_date'),
+    ('support.tickets', 'stg_support__tickets', 'created_at'),
+    ('crm.activities', 'stg_crm__activities', 'occurred_at'),
+    ('crm.contacts', 'stg_crm__contacts', 'active_from_date'),
+    ('crm.sentiment', 'stg_crm__sentiment', 'recorded_at'),
+    ('billing.invoices', 'stg_billing__invoices', 'issued_date'),
+    ('billing.subscriptions', 'stg_billing__subscriptions', 'started_at'),
+    ('billing.payments', 'stg_billing__payments', 'attempted_at'),
+    ('billing.disputes', 'stg_billing__disputes', 'opened_at'),
+    ('billing.plan_changes', 'stg_billing__plan_changes', 'changed_at'),
+] %}
 
+-- the first day each account has a row in each table (compared with each score date below)
 first_evidence as (
     select
         account_id,
-        source_table,
-        min(evidence_date) as first_evidence_date
-    from evidence_days
+        'product.events' as source_table,
+        min(event_date) as first_evidence_date
+    from {{ ref('int_usage__user_days') }}
     group by 1, 2
+    {%- for source_table, model, date_column in evidence_sources %}
+        union all
+        select
+            account_id,
+            '{{ source_table }}' as source_table,
+            min(cast({{ date_column }} as date)) as first_evidence_date
+        from {{ ref(model) }}
+        where not is_deleted
+        group by 1, 2
+    {%- endfor %}
+),
+
+-- only for factors with an evidence window: one row per account, table and day with a row,
+-- from the earliest day a window of the dates computed here reaches
+evidence_bounds as (
+    select
+        cast({{ dbt.dateadd(
+            'day', '-1 * max(catalogue.evidence_window_days)', 'min(account_dates.score_date)'
+        ) }} as date) as window_start_date
+    from account_dates
+    cross join catalogue
+),
+
+evidence_days as (
+    select distinct
+        user_days.account_id,
+        'product.events' as source_table,
+        user_days.event_date as evidence_date
+    from {{ ref('int_usage__user_days') }} as user_days
+    cross join evidence_bounds
+    where user_days.event_date > evidence_bounds.window_start_date
+    {%- for source_table, model, date_column in evidence_sources %}
+        union all
+        select distinct
+            source_rows.account_id,
+            '{{ source_table }}' as source_table,
+            cast(source_rows.{{ date_column }} as date) as evidence_date
+        from {{ ref(model) }} as source_rows
+        cross join evidence_bounds
+        where
+            not source_rows.is_deleted
+            and cast(source_rows.{{ date_column }} as date) > evidence_bounds.window_start_date
+    {%- endfor %}
 ),
 
 -- tables with rows in each organisation's book (org_key: '' for a single tenant)
@@ -125,9 +169,11 @@ final as (
                 and windowed_evidence.last_evidence_date is null
                 then 'no_recent_rows'
             else 'ok'
-        end as evidence_status
+        end as evidence_status,
+        weights_version.weights_version
     from account_dates
     cross join catalogue
+    cross join weights_version
     left join org_presence
         on
             catalogue.source_table = org_presence.source_table

@@ -3,8 +3,18 @@
 -- by 'percentile' is ranked against its segment's peers on the same date, within the account's
 -- organisation (every organisation with the var cross_tenant_benchmarks). A factor whose
 -- evidence is missing (int_scoring__factor_evidence) has no value: its weight is redistributed.
+-- Incremental on score_date (scoring_dates_to_build): a run recomputes the last
+-- history_lookback_days of score dates, the dates whose accounts changed and the dates scored
+-- with other weights_version; a percentile ranks the accounts of one date, so a date is
+-- recomputed whole.
+{{ config(**incremental_on_score_date('int_scoring__account_dates')) }}
 
 with
+
+{%- if is_incremental() %}
+
+{{ scoring_dates_to_build(ref('int_scoring__account_dates')) }},
+{%- endif %}
 
 -- columns by name: on Spark the incremental factor tables keep their partition column,
 -- score_date, last, so a union by position would pair the wrong columns
@@ -16,6 +26,9 @@ factors as (
         raw_value,
         score_date
     from {{ ref('int_usage__factors') }}
+    {%- if is_incremental() %}
+        where score_date in (select dates_to_build.score_date from dates_to_build)
+    {%- endif %}
     union all
     select
         account_id,
@@ -24,6 +37,9 @@ factors as (
         raw_value,
         score_date
     from {{ ref('int_support__factors') }}
+    {%- if is_incremental() %}
+        where score_date in (select dates_to_build.score_date from dates_to_build)
+    {%- endif %}
     union all
     select
         account_id,
@@ -32,6 +48,9 @@ factors as (
         raw_value,
         score_date
     from {{ ref('int_relationship__factors') }}
+    {%- if is_incremental() %}
+        where score_date in (select dates_to_build.score_date from dates_to_build)
+    {%- endif %}
     union all
     select
         account_id,
@@ -40,10 +59,16 @@ factors as (
         raw_value,
         score_date
     from {{ ref('int_finance__factors') }}
+    {%- if is_incremental() %}
+        where score_date in (select dates_to_build.score_date from dates_to_build)
+    {%- endif %}
 ),
 
 account_dates as (
     select * from {{ ref('int_scoring__account_dates') }}
+    {%- if is_incremental() %}
+        where score_date in (select dates_to_build.score_date from dates_to_build)
+    {%- endif %}
 ),
 
 catalogue as (
@@ -52,6 +77,13 @@ catalogue as (
 
 evidence as (
     select * from {{ ref('int_scoring__factor_evidence') }}
+    {%- if is_incremental() %}
+        where score_date in (select dates_to_build.score_date from dates_to_build)
+    {%- endif %}
+),
+
+weights_version as (
+    select * from {{ ref('int_scoring__weights_version') }}
 ),
 
 thresholds as (
@@ -75,7 +107,8 @@ joined as (
         catalogue.factor_weight,
         coalesce(segment_thresholds.bad_value, all_thresholds.bad_value) as bad_value,
         coalesce(segment_thresholds.ok_value, all_thresholds.ok_value) as ok_value,
-        coalesce(segment_thresholds.good_value, all_thresholds.good_value) as good_value
+        coalesce(segment_thresholds.good_value, all_thresholds.good_value) as good_value,
+        weights_version.weights_version
     from factors
     inner join account_dates
         on
@@ -96,6 +129,7 @@ joined as (
         on
             factors.factor_name = all_thresholds.factor_name
             and all_thresholds.segment = 'all'
+    cross join weights_version
 ),
 
 -- one pass, no self-join: the rank of a value among the segment's accounts with a value for
@@ -138,7 +172,8 @@ final as (
             when normalisation = 'percentile'
                 then 100.0 * (1 - peer_percentile)
             else {{ piecewise_score('raw_value', 'bad_value', 'ok_value', 'good_value') }}
-        end as sub_score
+        end as sub_score,
+        weights_version
     from ranked
 )
 

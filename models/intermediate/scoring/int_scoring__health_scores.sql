@@ -8,13 +8,25 @@
 -- segment with fewer than tier_min_peers scored accounts on a date is ranked with the whole
 -- book instead. Segment and book are the account's organisation (tenant): one tenant's
 -- accounts never move another's percentile or tier, unless the var cross_tenant_benchmarks
--- opts in to peers across every organisation.
+-- opts in to peers across every organisation. Incremental on score_date like
+-- int_scoring__factor_scores: a percentile ranks the accounts of one date, so a date is
+-- recomputed whole, from the contributions of that date.
+-- depends_on: {{ ref('int_scoring__account_dates') }}
+{{ config(**incremental_on_score_date('int_scoring__account_dates')) }}
 {%- set min_peers = var('tier_min_peers') | int %}
 
 with
 
+{%- if is_incremental() %}
+
+{{ scoring_dates_to_build(ref('int_scoring__account_dates')) }},
+{%- endif %}
+
 contributions as (
     select * from {{ ref('int_scoring__factor_contributions') }}
+    {%- if is_incremental() %}
+        where score_date in (select dates_to_build.score_date from dates_to_build)
+    {%- endif %}
 ),
 
 tiers as (
@@ -25,15 +37,18 @@ weights_version as (
     select * from {{ ref('int_scoring__weights_version') }}
 ),
 
+-- rounded like the health score: a sum depends on the order of its terms, and a date
+-- recomputed alone must equal the same date of a full build
 family_scores as (
     select
         account_id,
         score_date,
         family,
-        sum(case when sub_score is not null then factor_weight * sub_score end)
-        / nullif(sum(case when sub_score is not null then factor_weight else 0 end), 0)
-            as family_score,
-        sum(points_lost) as family_points_lost
+        {{ round_score(
+            "sum(case when sub_score is not null then factor_weight * sub_score end)"
+            ~ " / nullif(sum(case when sub_score is not null then factor_weight else 0 end), 0)"
+        ) }} as family_score,
+        {{ round_score('sum(points_lost)') }} as family_points_lost
     from contributions
     group by 1, 2, 3
 ),

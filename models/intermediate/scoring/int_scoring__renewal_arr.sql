@@ -1,11 +1,23 @@
 -- The ARR and the next renewal of every account on every score date, from its CRM contracts:
 -- the reporting-currency ARR of the contracts started and not yet ended (0 when none), the
--- earliest renewal date on or after the score date, and the days until it.
+-- earliest renewal date on or after the score date, and the days until it. Incremental on
+-- score_date (scoring_dates_to_build): a run recomputes the last history_lookback_days of score
+-- dates and the dates whose accounts changed; no configuration goes into it, so it carries no
+-- weights_version. A contract changed for dates before the window needs a --full-refresh.
+{{ config(**incremental_on_score_date('int_scoring__account_dates')) }}
 
 with
 
+{%- if is_incremental() %}
+
+{{ scoring_dates_to_build(ref('int_scoring__account_dates'), stamps={}) }},
+{%- endif %}
+
 account_dates as (
     select * from {{ ref('int_scoring__account_dates') }}
+    {%- if is_incremental() %}
+        where score_date in (select dates_to_build.score_date from dates_to_build)
+    {%- endif %}
 ),
 
 contracts as (

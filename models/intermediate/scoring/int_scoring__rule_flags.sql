@@ -1,16 +1,35 @@
 -- Critical events that force attention whatever the weighted average says, per account and
 -- score date, each with its name: a champion left, payments failed repeatedly, an urgent
 -- ticket has been open for more than a week, a downgrade happened, or usage fell far below the
--- account's own baseline (z-score over the previous 12 weeks).
+-- account's own baseline (z-score over the previous 12 weeks). Incremental on score_date
+-- (scoring_dates_to_build): a run recomputes the last history_lookback_days of score dates, the
+-- dates whose accounts changed and the dates scored with other weights_version (the flags read
+-- the catalogue's finance factors), and reads the product usage of their 91 days only.
+{{ config(**incremental_on_score_date('int_scoring__account_dates')) }}
 
 with
 
+{%- if is_incremental() %}
+
+{{ scoring_dates_to_build(ref('int_scoring__account_dates')) }},
+{%- endif %}
+
 account_dates as (
     select * from {{ ref('int_scoring__account_dates') }}
+    {%- if is_incremental() %}
+        where score_date in (select dates_to_build.score_date from dates_to_build)
+    {%- endif %}
 ),
 
 factor_scores as (
     select * from {{ ref('int_scoring__factor_scores') }}
+    {%- if is_incremental() %}
+        where score_date in (select dates_to_build.score_date from dates_to_build)
+    {%- endif %}
+),
+
+weights_version as (
+    select * from {{ ref('int_scoring__weights_version') }}
 ),
 
 contacts as (
@@ -25,6 +44,12 @@ tickets as (
 
 user_days as (
     select * from {{ ref('int_usage__user_days') }}
+    {%- if is_incremental() %}
+        where event_date > (
+            select cast({{ dbt.dateadd('day', -91, 'min(score_date)') }} as date)
+            from dates_to_build
+        )
+    {%- endif %}
 ),
 
 from_factors as (
@@ -163,8 +188,10 @@ flags as (
         coalesce(from_factors.has_downgrade_request = 1, false) as is_downgrade_request,
         coalesce(anomalies.usage_anomaly_z <= -1 * {{ var('anomaly_z_threshold') }}, false)
             as is_usage_anomaly,
-        coalesce(aging_tickets.urgent_tickets_open_over_7d, 0) as urgent_tickets_open_over_7d
+        coalesce(aging_tickets.urgent_tickets_open_over_7d, 0) as urgent_tickets_open_over_7d,
+        weights_version.weights_version
     from account_dates
+    cross join weights_version
     left join from_factors
         on
             account_dates.account_id = from_factors.account_id
@@ -211,7 +238,9 @@ final as (
             when is_urgent_ticket_aging then 'urgent_ticket_aging'
             when is_downgrade_request then 'downgrade_request'
             when is_usage_anomaly then 'usage_anomaly'
-        end as first_rule_flag
+        end as first_rule_flag,
+        -- the configuration the flags were computed with
+        weights_version
     from flags
 )
 

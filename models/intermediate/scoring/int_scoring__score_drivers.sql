@@ -1,16 +1,32 @@
 -- The top three drivers of every account's score on every score date: the factors losing the
 -- most points (ties by factor name), each in plain words with its value and its share of the
 -- points lost, and the explanation that strings them together. Accounts losing no points have
--- no drivers; accounts without any signal say so.
+-- no drivers; accounts without any signal say so. Incremental on score_date
+-- (scoring_dates_to_build, with the health scores' accounts and dates): a run recomputes the
+-- last history_lookback_days of score dates, the dates whose accounts changed and the dates
+-- scored with other weights_version.
+-- depends_on: {{ ref('int_scoring__weights_version') }}
+{{ config(**incremental_on_score_date('int_scoring__health_scores')) }}
 
 with
 
+{%- if is_incremental() %}
+
+{{ scoring_dates_to_build(ref('int_scoring__health_scores')) }},
+{%- endif %}
+
 scores as (
     select * from {{ ref('int_scoring__health_scores') }}
+    {%- if is_incremental() %}
+        where score_date in (select dates_to_build.score_date from dates_to_build)
+    {%- endif %}
 ),
 
 contributions as (
     select * from {{ ref('int_scoring__factor_contributions') }}
+    {%- if is_incremental() %}
+        where score_date in (select dates_to_build.score_date from dates_to_build)
+    {%- endif %}
 ),
 
 catalogue as (
@@ -29,9 +45,11 @@ drivers as (
             {{ format_factor_value('contributions.raw_value', 'contributions.unit') }}
         ) as driver_text,
         contributions.points_lost,
-        contributions.points_lost / nullif(sum(contributions.points_lost) over (
-            partition by contributions.account_id, contributions.score_date
-        ), 0) as share_of_lost_points,
+        -- the sum rounded (its terms are): the same share whatever order they are added in
+        contributions.points_lost / nullif({{ round_score(
+            'sum(contributions.points_lost) over ('
+            ~ 'partition by contributions.account_id, contributions.score_date)'
+        ) }}, 0) as share_of_lost_points,
         row_number() over (
             partition by contributions.account_id, contributions.score_date
             order by contributions.points_lost desc, contributions.factor_name asc
@@ -83,7 +101,9 @@ final as (
                 coalesce(top_drivers.driver_1_text, 'No factor below its best level')
                 || coalesce('; ' || top_drivers.driver_2_text, '')
                 || coalesce('; ' || top_drivers.driver_3_text, '')
-        end as explanation
+        end as explanation,
+        -- the configuration the drivers were computed with
+        scores.weights_version
     from scores
     left join top_drivers
         on

@@ -1,12 +1,23 @@
 -- The CSM override in force for every account on every score date, and the tier it leaves:
 -- the latest sentiment entry with an override tier recorded on or before the score date and
 -- not yet expired wins; the override tier replaces health_tier while it lasts, then stops by
--- itself.
+-- itself. Incremental on score_date (scoring_dates_to_build, with the health scores' accounts
+-- and dates), like int_scoring__score_drivers.
+-- depends_on: {{ ref('int_scoring__weights_version') }}
+{{ config(**incremental_on_score_date('int_scoring__health_scores')) }}
 
 with
 
+{%- if is_incremental() %}
+
+{{ scoring_dates_to_build(ref('int_scoring__health_scores')) }},
+{%- endif %}
+
 scores as (
     select * from {{ ref('int_scoring__health_scores') }}
+    {%- if is_incremental() %}
+        where score_date in (select dates_to_build.score_date from dates_to_build)
+    {%- endif %}
 ),
 
 sentiment as (
@@ -47,7 +58,9 @@ final as (
         -- flags
         overrides.override_tier is not null as is_overridden,
         -- dates
-        overrides.override_expires_at
+        overrides.override_expires_at,
+        -- the configuration the tier was computed with
+        scores.weights_version
     from scores
     left join overrides
         on
