@@ -56,7 +56,6 @@
     )
 }}
 
-
 with
 
 states as (
