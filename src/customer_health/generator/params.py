@@ -63,6 +63,40 @@ SHOCKS: dict[str, dict[str, float]] = {
     "successful_rollout": {"rate": 0.20, "overall": 0.30, "usage": 1.2, "relationship": 0.3},
     "company_crisis": {"rate": 0.25, "overall": -2.0},
 }
+#: Expansion (docs/demo_data.md, "Expansion"): what makes an account buy more. Each account has
+#: a seat demand, the people who want to use the product, starting at a share of its seats and
+#: growing at its own yearly rate (log scale: Normal(growth_mean[segment], growth_sd), plus
+#: usage_coupling x (usage latent - 0.5) a year, plus weekly noise); a successful rollout is a
+#: new team adopting: the demand jumps by team_jump (log scale). Users are provisioned up to the
+#: demand, beyond the licensed seats by up to the account's tolerated overage. Every check_days
+#: the account may open an expansion deal: logit(p) = intercept + pressure_slope x (demand /
+#: seats - 1) + health_slope x (mean of the usage and relationship latents - health_reference);
+#: the deal closes close_days later, won with logit = win_intercept + win_slope x (finance
+#: latent - 0.5), and buys seats for the demand times headroom (a plan upgrade for
+#: upgrade_share of starter and team accounts). No new deal for quiet_days after a purchase. A
+#: seat cut takes the demand down with the seats. The signals an account manager can see (seat
+#: utilisation, usage growth, new users, sponsor and support health) follow demand and health;
+#: the decision also carries its own noise.
+EXPANSION: dict[str, Any] = {
+    "demand_start": (0.55, 0.95),
+    "growth_mean": {"enterprise": 0.06, "mid_market": 0.05, "smb": 0.03},
+    "growth_sd": 0.20,
+    "usage_coupling": 0.5,
+    "weekly_sd": 0.02,
+    "team_jump": (0.15, 0.5),
+    "overage": (1.0, 1.25),
+    "check_days": 28,
+    "intercept": -4.0,
+    "pressure_slope": 8.0,
+    "health_slope": 3.0,
+    "health_reference": 0.6,
+    "close_days": (14, 45),
+    "win_intercept": 1.0,
+    "win_slope": 3.0,
+    "headroom": (1.05, 1.3),
+    "upgrade_share": 0.25,
+    "quiet_days": 90,
+}
 #: Weekly AR(1) persistence of each family's own deviation from the overall health.
 FAMILY_PERSISTENCE: dict[str, float] = {
     "usage": 0.93,

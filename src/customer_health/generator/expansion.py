@@ -1,0 +1,80 @@
+"""Expansion: the seat demand of every account and the deals it opens when the demand presses
+on its licence (see :data:`~customer_health.generator.params.EXPANSION`).
+
+The demand is drawn once per account on the weekly grid (its own growth rate, a pull from the
+usage latent, weekly noise and a jump when a new team adopts: the successful_rollout shock), and
+is then scaled in place by what happens during the commercial walk (a seat cut, a return after
+churn). The walk calls :meth:`Expansion._expansion_deal` every ``check_days``; the product stage
+provisions users up to the demand. Every draw here comes from the block's expansion stream.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from customer_health.generator.block import PRE_WEEKS, BlockBase, sigmoid
+from customer_health.generator.params import EXPANSION, SEGMENTS
+
+
+class Expansion(BlockBase):
+    """Seat demand and expansion deals."""
+
+    def _demand_paths(self) -> None:
+        """self.demand (n, grid weeks) and self.overage (n)."""
+        xrng, n, K = self.xrng, self.n, self.p.grid_weeks
+        ex = EXPANSION
+        growth = xrng.normal(
+            np.array([ex["growth_mean"][s] for s in SEGMENTS])[self.segment], ex["growth_sd"]
+        )
+        usage = self.latent["usage"]
+        step = (growth[:, None] + ex["usage_coupling"] * (usage - 0.5)) / 52.0
+        step = step + xrng.normal(0.0, ex["weekly_sd"], (n, K))
+        jump = np.log1p(xrng.uniform(*ex["team_jump"], (n, K)))
+        step = step + np.where(self.shocks["successful_rollout"], jump, 0.0)
+        step[:, 0] = 0.0
+        start = self.seats0 * xrng.uniform(*ex["demand_start"], n)
+        # the demand is anchored at signature (or at the start of the grid for older accounts)
+        k0 = np.clip(self.created // 7 + PRE_WEEKS, 0, K - 1)
+        path = np.cumsum(step, axis=1)
+        path = path - path[np.arange(n), k0][:, None]
+        self.demand = start[:, None] * np.exp(path)
+        self.overage = xrng.uniform(*EXPANSION["overage"], n)
+
+    def _demand_on(self, i: int, day: int) -> float:
+        return float(self.demand[i, int(self._grid(day))])
+
+    def _scale_demand(self, i: int, day: int, ratio: float) -> None:
+        """The demand from ``day`` on, times ``ratio`` (a seat cut, a return after churn)."""
+        self.demand[i, int(self._grid(day)) :] *= ratio
+
+    def _expansion_deal(self, i: int, day: int, licensed: int) -> int | None:
+        """A deal opened at a check on ``day`` (the day it closes), or None."""
+        ex = EXPANSION
+        k = int(self._grid(day))
+        pressure = self.demand[i, k] / max(licensed, 1)
+        health = 0.5 * (self.latent["usage"][i, k] + self.latent["relationship"][i, k])
+        logit = (
+            ex["intercept"]
+            + ex["pressure_slope"] * (pressure - 1.0)
+            + ex["health_slope"] * (health - ex["health_reference"])
+        )
+        if self.xrng.random() >= float(sigmoid(logit)):
+            return None
+        return day + int(self.xrng.integers(ex["close_days"][0], ex["close_days"][1] + 1))
+
+    def _expansion_outcome(
+        self, i: int, day: int, seats: int, others: int, plan: int
+    ) -> tuple[bool, int, int]:
+        """Whether a deal closing on ``day`` is won, and the base plan's new plan and seats
+        (``others``: the seats of the account's other subscriptions)."""
+        ex = EXPANSION
+        k = int(self._grid(day))
+        win = float(
+            sigmoid(ex["win_intercept"] + ex["win_slope"] * (self.latent["finance"][i, k] - 0.5))
+        )
+        if self.xrng.random() >= win:
+            return False, plan, seats
+        if plan in (0, 1) and self.xrng.random() < ex["upgrade_share"]:
+            return True, plan + 1, seats
+        wanted = int(np.ceil(self.demand[i, k] * self.xrng.uniform(*ex["headroom"]))) - others
+        return True, plan, max(seats + 1, wanted)
