@@ -725,6 +725,9 @@ def _register_run() -> None:
     from customer_health.docs import docs_command
 
     main.add_command(docs_command)
+    from customer_health.expansion.commands import register as register_expansion
+
+    register_expansion(main)  # expansion, expansion-backtest
 
 
 _register_run()
