@@ -58,6 +58,8 @@ def test_site_documents_exposures_semantic_models_and_access(docs_dir: tuple[Pat
         "mart_account_health_factors",
         "mart_health_alerts",
         "mart_portfolio_health",
+        "mart_account_expansion",
+        "mart_expansion_alerts",
     }
     assert {node["access"] for name, node in models.items() if name not in public} == {"protected"}
     for name in public:

@@ -128,6 +128,8 @@ PUBLIC_RELATIONS = {
     "marts.mart_health_alerts": ["alert_id"],
     "marts.mart_portfolio_health": ["org_id", "dimension_name", "dimension_value"],
     "marts.mart_recovery_cases": ["case_id"],
+    "marts.mart_account_expansion": ["account_id"],
+    "marts.mart_expansion_alerts": ["alert_id"],
     "marts.rpt_case_outcomes_by_playbook": ["org_id", "playbook"],
     "calibration.rpt_calibration_by_tier": ["scale", "band", "segment", "weights_version"],
     "calibration.rpt_calibration_deciles": ["segment", "weights_version", "score_decile"],

@@ -109,8 +109,9 @@ def rows_by_org(wh: Warehouse, relation: str, has_org: bool) -> dict[str | None,
 def test_the_owner_sees_both_orgs_in_every_public_mart(two_orgs: Warehouse) -> None:
     tables = public_tables(two_orgs)
     marts = [r for r in tables if r.startswith("marts.")]
-    # the five health marts and the two recovery-case tables, each with org_id
-    assert len(marts) == 7 and all(tables[r] for r in marts), tables
+    # the five health marts, the two recovery-case tables and the two expansion marts, each
+    # with org_id
+    assert len(marts) == 9 and all(tables[r] for r in marts), tables
     assert tables["calibration.rpt_alert_outcomes"]
     aggregates = 0  # rows in the tables without org_id (cross-tenant reports)
     for relation, has_org in tables.items():

@@ -1,11 +1,12 @@
 """Expansion: the seat demand of every account and the deals it opens when the demand presses
 on its licence (see :data:`~customer_health.generator.params.EXPANSION`).
 
-The demand is drawn once per account on the weekly grid (its own growth rate, a pull from the
-usage latent, weekly noise and a jump when a new team adopts: the successful_rollout shock), and
-is then scaled in place by what happens during the commercial walk (a seat cut, a return after
-churn). The walk calls :meth:`Expansion._expansion_deal` every ``check_days``; the product stage
-provisions users up to the demand. Every draw here comes from the block's expansion stream.
+The demand is drawn once per account on the weekly grid (its own drift, weekly noise, and a step
+each time a new team adopts: at random, more often while usage is healthy, and at every
+successful_rollout shock), and is then scaled in place by what happens during the commercial
+walk (a seat cut, a return after churn). The walk calls :meth:`Expansion._expansion_deal`
+every ``check_days``; the product stage provisions users up to the demand. Every draw here
+comes from the block's expansion stream.
 """
 
 from __future__ import annotations
@@ -23,14 +24,13 @@ class Expansion(BlockBase):
         """self.demand (n, grid weeks) and self.overage (n)."""
         xrng, n, K = self.xrng, self.n, self.p.grid_weeks
         ex = EXPANSION
-        growth = xrng.normal(
-            np.array([ex["growth_mean"][s] for s in SEGMENTS])[self.segment], ex["growth_sd"]
-        )
-        usage = self.latent["usage"]
-        step = (growth[:, None] + ex["usage_coupling"] * (usage - 0.5)) / 52.0
-        step = step + xrng.normal(0.0, ex["weekly_sd"], (n, K))
-        jump = np.log1p(xrng.uniform(*ex["team_jump"], (n, K)))
-        step = step + np.where(self.shocks["successful_rollout"], jump, 0.0)
+        growth = xrng.normal(ex["growth_mean"], ex["growth_sd"], n)
+        step = growth[:, None] / 52.0 + xrng.normal(0.0, ex["weekly_sd"], (n, K))
+        # new teams: a weekly chance that rises with the usage latent, and every rollout
+        rate = np.array([ex["team_rate"][s] for s in SEGMENTS])[self.segment]
+        chance = rate[:, None] * (0.5 + self.latent["usage"]) / 52.0
+        team = (xrng.random((n, K)) < chance) | self.shocks["successful_rollout"]
+        step = step + np.where(team, np.log1p(xrng.uniform(*ex["team_size"], (n, K))), 0.0)
         step[:, 0] = 0.0
         start = self.seats0 * xrng.uniform(*ex["demand_start"], n)
         # the demand is anchored at signature (or at the start of the grid for older accounts)
@@ -52,10 +52,12 @@ class Expansion(BlockBase):
         ex = EXPANSION
         k = int(self._grid(day))
         pressure = self.demand[i, k] / max(licensed, 1)
+        momentum = np.log(self.demand[i, k] / self.demand[i, max(k - 12, 0)])
         health = 0.5 * (self.latent["usage"][i, k] + self.latent["relationship"][i, k])
         logit = (
             ex["intercept"]
             + ex["pressure_slope"] * (pressure - 1.0)
+            + ex["momentum_slope"] * momentum
             + ex["health_slope"] * (health - ex["health_reference"])
         )
         if self.xrng.random() >= float(sigmoid(logit)):

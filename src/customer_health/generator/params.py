@@ -64,30 +64,33 @@ SHOCKS: dict[str, dict[str, float]] = {
     "company_crisis": {"rate": 0.25, "overall": -2.0},
 }
 #: Expansion (docs/demo_data.md, "Expansion"): what makes an account buy more. Each account has
-#: a seat demand, the people who want to use the product, starting at a share of its seats and
-#: growing at its own yearly rate (log scale: Normal(growth_mean[segment], growth_sd), plus
-#: usage_coupling x (usage latent - 0.5) a year, plus weekly noise); a successful rollout is a
-#: new team adopting: the demand jumps by team_jump (log scale). Users are provisioned up to the
-#: demand, beyond the licensed seats by up to the account's tolerated overage. Every check_days
-#: the account may open an expansion deal: logit(p) = intercept + pressure_slope x (demand /
-#: seats - 1) + health_slope x (mean of the usage and relationship latents - health_reference);
-#: the deal closes close_days later, won with logit = win_intercept + win_slope x (finance
-#: latent - 0.5), and buys seats for the demand times headroom (a plan upgrade for
-#: upgrade_share of starter and team accounts). No new deal for quiet_days after a purchase. A
-#: seat cut takes the demand down with the seats. The signals an account manager can see (seat
-#: utilisation, usage growth, new users, sponsor and support health) follow demand and health;
-#: the decision also carries its own noise.
+#: a seat demand, the people who want to use the product, starting at a share of its seats. It
+#: drifts at its own yearly rate (log scale: Normal(growth_mean, growth_sd), plus weekly noise)
+#: and grows in steps when a new team adopts the product: teams arrive at team_rate[segment] a
+#: year times (0.5 + usage latent), each adding team_size of the demand (log scale), and a
+#: successful rollout brings a team too. Users are provisioned up to the demand, beyond the
+#: licensed seats by up to the account's tolerated overage. Every check_days the account may open
+#: an expansion deal: logit(p) = intercept + pressure_slope x (demand / seats - 1) +
+#: momentum_slope x (log growth of the demand over the last 12 weeks) + health_slope x (mean of
+#: the usage and relationship latents - health_reference); the deal closes close_days later,
+#: won with logit = win_intercept + win_slope x (finance latent - 0.5), and buys seats for the
+#: demand times headroom (a plan upgrade for upgrade_share of starter and team accounts). No new
+#: deal for quiet_days after a purchase. A seat cut takes the demand down with the seats. What an
+#: account manager can see follows: seat utilisation (the pressure), new users and usage growth
+#: (the teams), sponsor and support health; the decision carries its own noise, and seats also
+#: drift up and down a little without any deal (commercial.py).
 EXPANSION: dict[str, Any] = {
     "demand_start": (0.55, 0.95),
-    "growth_mean": {"enterprise": 0.06, "mid_market": 0.05, "smb": 0.03},
-    "growth_sd": 0.20,
-    "usage_coupling": 0.5,
+    "growth_mean": 0.0,
+    "growth_sd": 0.10,
     "weekly_sd": 0.02,
-    "team_jump": (0.15, 0.5),
+    "team_rate": {"enterprise": 1.2, "mid_market": 0.8, "smb": 0.4},
+    "team_size": (0.10, 0.35),
     "overage": (1.0, 1.25),
     "check_days": 28,
     "intercept": -4.0,
     "pressure_slope": 8.0,
+    "momentum_slope": 4.0,
     "health_slope": 3.0,
     "health_reference": 0.6,
     "close_days": (14, 45),
