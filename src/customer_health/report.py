@@ -835,11 +835,16 @@ def render_report(
     marts: dict[str, Any],
     result: dict[str, Any],
     backtest: dict[str, Any] | None = None,
+    expansion: dict[str, Any] | None = None,
 ) -> tuple[str, int]:
     """The report HTML and the number of charts in it."""
+    from customer_health.expansion.report import expansion_charts
+
     sections = build_charts(portfolio, marts, result)
     backtest = backtest or {"status": "refused", "message": "the backtest was not run"}
     sections["backtest"] = backtest_charts(backtest)
+    expansion = expansion or {"status": "missing", "message": "expansion readiness was not read"}
+    sections["expansion"] = expansion_charts(expansion)
     charts = sum(len(v) for v in sections.values())
     html = _template().render(
         generated_at=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
@@ -857,6 +862,7 @@ def render_report(
         families=calibrate.FAMILIES,
         tier_colours=TIER_COLOURS,
         bt=backtest,
+        xp=expansion,
     )
     return html, charts
 
@@ -869,7 +875,9 @@ def build_report(
     progress: bool = False,
 ) -> ReportResult:
     """Read the marts (and the calibration), render the report, write it to ``output``."""
-    steps = ["portfolio", "calibration marts", "calibration", "backtest", "rendering"]
+    from customer_health.expansion.report import expansion_view
+
+    steps = ["portfolio", "calibration marts", "calibration", "backtest", "expansion", "rendering"]
     bar = None
     if progress:
         from tqdm.auto import tqdm
@@ -884,7 +892,9 @@ def build_report(
         _tick(bar, steps[3])
         backtest = backtest_view(wh)
         _tick(bar, steps[4])
-        html, charts = render_report(wh, portfolio, marts, result, backtest)
+        expansion = expansion_view(wh)
+        _tick(bar, steps[5])
+        html, charts = render_report(wh, portfolio, marts, result, backtest, expansion)
         output.parent.mkdir(parents=True, exist_ok=True)
         output.write_text(html, encoding="utf-8")
         _tick(bar, "done")
