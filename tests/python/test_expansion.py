@@ -120,9 +120,7 @@ def raw_expansion_dates(wh: Warehouse) -> pd.DataFrame:
         (changes["change_type"] == "seat_change")
         & (changes["seats_after"] > changes["seats_before"])
     )
-    grows &= changes["mrr_after"].astype(float) >= (1 + share) * changes["mrr_before"].astype(
-        float
-    )
+    grows &= changes["mrr_after"].astype(float) >= (1 + share) * changes["mrr_before"].astype(float)
     changed = changes[grows].assign(
         close_date=pd.to_datetime(changes["changed_at"], utc=True).dt.date
     )
