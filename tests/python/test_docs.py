@@ -15,7 +15,13 @@ from customer_health.warehouse import Warehouse
 
 from .test_report import run_chromium
 
-EXPOSURES = {"health_report", "attention_list", "alert_notifier", "customer_health_dashboard"}
+EXPOSURES = {
+    "health_report",
+    "attention_list",
+    "expansion_list",
+    "alert_notifier",
+    "customer_health_dashboard",
+}
 
 
 @pytest.fixture(scope="module")

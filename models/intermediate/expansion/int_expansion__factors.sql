@@ -141,11 +141,21 @@ wide as (
             and account_dates.episode_number = episodes.episode_number
 ),
 
-final as (
+unpivoted as (
     {{ unpivot_factors('wide', [
         'expansion_new_users_28d',
         'expansion_days_since_last_expansion',
     ]) }}
+),
+
+final as (
+    select
+        account_id,
+        org_id,
+        score_date,
+        factor_name,
+        raw_value
+    from unpivoted
 )
 
 select * from final
