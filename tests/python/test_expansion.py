@@ -88,6 +88,31 @@ def test_never_ready_while_at_risk_and_every_account_has_a_reason_and_a_play(
     assert acting["top_expansion_drivers"].str.contains("% of the score").all()
 
 
+def test_the_expansion_score_is_point_in_time(
+    duck_built: Warehouse, truncated_build: tuple
+) -> None:
+    """The score of a past date equals the current score of a build on the data as it stood
+    that day: nothing dated later (an expansion, a new user, a ticket) reaches it."""
+    day, truncated = truncated_build
+    columns = "account_id, expansion_score, expansion_tier, main_driver, expansion_reason"
+    full = duck_built.query_df(
+        f"select {columns} from intermediate.int_expansion__scores "
+        f"where score_date = date '{day.isoformat()}'"
+    )
+    cut = truncated.query_df(
+        f"select {columns.replace('main_driver', 'main_expansion_driver')} from {MART}"
+    )
+    cut = cut.rename(columns={"main_expansion_driver": "main_driver"})
+    assert len(full) > 100 and len(cut) == len(full)
+    merged = full.merge(cut, on="account_id", suffixes=("", "_then"))
+    assert len(merged) == len(full)
+    np.testing.assert_allclose(
+        merged["expansion_score"], merged["expansion_score_then"], rtol=0, atol=1e-9
+    )
+    for column in ("expansion_tier", "main_driver", "expansion_reason"):
+        assert (merged[column].fillna("") == merged[f"{column}_then"].fillna("")).all(), column
+
+
 # ------------------------------------------------------------------ outcomes, from raw
 
 
