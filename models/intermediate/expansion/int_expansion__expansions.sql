@@ -24,9 +24,10 @@ flagged as (
     select
         *,
         case
+            when previous_event_date is null then 1
             when
-                previous_event_date is null
-                or {{ dbt.datediff('previous_event_date', 'event_date', 'day') }} > {{ merge_days }}
+                {{ dbt.datediff('previous_event_date', 'event_date', 'day') }}  -- noqa: LT05
+                > {{ merge_days }}
                 then 1
             else 0
         end as starts_expansion

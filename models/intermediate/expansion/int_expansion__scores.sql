@@ -118,12 +118,11 @@ explained as (
 
 played as (
     select
-        explained.*,
+        *,
         case
-            when explained.is_held_back_by_risk then 'expansion_held_back_by_risk'
-            when explained.expansion_tier = 'none' or explained.driver_1 is null
-                then 'expansion_none'
-            else explained.driver_1
+            when is_held_back_by_risk then 'expansion_held_back_by_risk'
+            when expansion_tier = 'none' or driver_1 is null then 'expansion_none'
+            else driver_1
         end as play_driver
     from explained
 ),

@@ -53,13 +53,19 @@ last_expansions as (
 -- the measures an account manager asks about first, as measured (null when missing)
 measures as (
     select
-        account_id,
-        max(case when factor_name = 'expansion_seat_utilisation_28d' then raw_value end)
-            as seat_utilisation,
-        max(case when factor_name = 'expansion_new_users_28d' then raw_value end)
-            as new_user_share,
-        max(case when factor_name = 'expansion_days_since_last_expansion' then raw_value end)
-            as days_since_last_expansion
+        factor_scores.account_id,
+        max(case
+            when factor_scores.factor_name = 'expansion_seat_utilisation_28d'
+                then factor_scores.raw_value
+        end) as seat_utilisation,
+        max(case
+            when factor_scores.factor_name = 'expansion_new_users_28d'
+                then factor_scores.raw_value
+        end) as new_user_share,
+        max(case
+            when factor_scores.factor_name = 'expansion_days_since_last_expansion'
+                then factor_scores.raw_value
+        end) as days_since_last_expansion
     from factor_scores
     inner join current_date_row
         on factor_scores.score_date = current_date_row.score_date
