@@ -141,7 +141,7 @@ scored as (
 ),
 
 -- missing factors' weight goes to the factors with data, in proportion
-weighted as (
+totals as (
     select
         *,
         sum(factor_weight) over (partition by account_id, score_date) as total_weight,
@@ -149,6 +149,17 @@ weighted as (
             partition by account_id, score_date
         ) as weight_with_data
     from scored
+),
+
+weighted as (
+    select
+        *,
+        case
+            when sub_score is not null and weight_with_data > 0
+                then factor_weight / weight_with_data
+            else 0.0
+        end as effective_weight
+    from totals
 ),
 
 final as (
@@ -167,14 +178,8 @@ final as (
         raw_value,
         {{ round_score('sub_score') }} as sub_score,
         factor_weight,
-        {{ round_score(
-            'case when sub_score is not null and weight_with_data > 0'
-            ~ ' then factor_weight / weight_with_data else 0.0 end'
-        ) }} as effective_weight,
-        {{ round_score(
-            'case when sub_score is not null and weight_with_data > 0'
-            ~ ' then factor_weight / weight_with_data * sub_score else 0.0 end'
-        ) }} as points,
+        {{ round_score('effective_weight') }} as effective_weight,
+        {{ round_score('effective_weight * coalesce(sub_score, 0.0)') }} as points,
         {{ round_score(
             'case when total_weight > 0 then weight_with_data / total_weight end'
         ) }} as data_completeness

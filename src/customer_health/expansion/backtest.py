@@ -14,16 +14,13 @@ window before them, and the share of alerts an expansion followed.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from customer_health.backtest import metrics
-from customer_health.backtest.run import jsonable
+from customer_health.backtest.run import BacktestResult, OneClassOutcomes
 from customer_health.warehouse import Warehouse
 
 ROWS = "calibration.rpt_expansion_backtest"
@@ -35,7 +32,7 @@ TIERS = ("ready", "watch", "none")
 ALERT_WINDOW_DAYS = 180
 
 
-class NothingToRank(RuntimeError):
+class NothingToRank(OneClassOutcomes):
     """The book has expansions and no case without one, or the reverse, at every horizon; the
     message says what is missing and what to do."""
 
@@ -59,13 +56,9 @@ class ExpansionBacktest:
     def headline(self) -> dict[str, Any]:
         return self.by_horizon[self.headline_horizon]
 
-    def to_dict(self) -> dict[str, Any]:
-        return jsonable(self.__dict__)
-
-    def write_json(self, path: Path) -> Path:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(self.to_dict(), indent=2, allow_nan=False) + "\n")
-        return path
+    # plain JSON, written as the renewal backtest's
+    to_dict = BacktestResult.to_dict
+    write_json = BacktestResult.write_json
 
 
 def load_rows(wh: Warehouse) -> pd.DataFrame:
@@ -283,16 +276,3 @@ def run_expansion_backtest(
     )
     result.notes = _notes(result)
     return result
-
-
-def write_refusal(path: Path, reason: NothingToRank) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"status": "refused", "message": str(reason)}, indent=2) + "\n")
-    return path
-
-
-def scores_by_case(rows: pd.DataFrame, horizon: int) -> tuple[np.ndarray, np.ndarray]:
-    """The scored cases of a horizon: expansion flags and scores (for charts)."""
-    at = rows[(rows["horizon_days"] == horizon) & (rows["has_score"] == 1)]
-    at = at[at["expansion_score"].notna()]
-    return at["is_expansion"].to_numpy(dtype=int), at["expansion_score"].to_numpy(dtype=float)

@@ -70,7 +70,7 @@ def expansion_backtest_command(json_path: Path | None, horizon: int, target: str
     no case without one), recorded in the JSON as a refusal.
     """
     from customer_health import expansion
-    from customer_health.expansion.backtest import write_refusal
+    from customer_health.backtest import write_refusal
     from customer_health.expansion.render import print_result
 
     wh = Warehouse.from_env(target)

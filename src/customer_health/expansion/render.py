@@ -6,7 +6,7 @@ import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
-from customer_health.backtest.render import fmt, pct, with_ci
+from customer_health.backtest.render import _table, fmt, pct, with_ci
 from customer_health.expansion.backtest import ExpansionBacktest
 from customer_health.warehouse import Warehouse
 
@@ -52,13 +52,6 @@ def print_accounts(frame: pd.DataFrame, console: Console | None = None) -> None:
             row.expansion_action,
         )
     console.print(table)
-
-
-def _table(title: str, *columns: str) -> Table:
-    table = Table(title=title, title_justify="left")
-    for i, column in enumerate(columns):
-        table.add_column(column, justify="left" if i == 0 else "right")
-    return table
 
 
 def header(result: ExpansionBacktest) -> str:
