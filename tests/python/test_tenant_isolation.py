@@ -41,6 +41,8 @@ MARTS = {
     "mart_account_health_history": ["account_id", "score_date"],
     "mart_account_health_factors": ["account_id", "score_date", "factor_name"],
     "mart_health_alerts": ["alert_id"],
+    "mart_account_expansion": ["account_id"],
+    "mart_expansion_alerts": ["alert_id"],
 }
 TOLERANCE = 1e-6
 
