@@ -118,6 +118,8 @@ class Commercial(Expansion):
         draws["distress"] = (
             rng.random(fin_w.shape) < DOWNGRADES["distress_rate"] / 52 * (1 - fin_w) ** 2
         )
+        # a successful rollout is a new team adopting the product (expansion.py)
+        draws["rollout"] = self._shock_days("successful_rollout")
         # extra subscriptions at signature: how many, regional or add-on, their slice of seats
         lc = LIFECYCLE
         share = np.array([lc["multi_subscription_share"][s] for s in SEGMENTS])[self.segment]
@@ -137,7 +139,7 @@ class Commercial(Expansion):
         )
         self._weights = np.array([[PLANTED_DRIVERS[s][f] for f in FAMILIES] for s in SEGMENTS])
         self._fam = np.stack([self.latent[f] for f in FAMILIES])  # (4, n, K)
-        self._demand_paths()
+        self._demand_paths(draws["rollout"])
         book = _Book()
         self.episodes = [[] for _ in range(n)]
         for i in range(n):

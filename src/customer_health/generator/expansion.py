@@ -3,7 +3,7 @@ on its licence (see :data:`~customer_health.generator.params.EXPANSION`).
 
 The demand is drawn once per account on the weekly grid (its own drift, weekly noise, and a step
 each time a new team adopts: at random, more often while usage is healthy, and at every
-successful_rollout shock), and is then scaled in place by what happens during the commercial
+successful rollout of the window), and is then scaled in place by what happens during the commercial
 walk (a seat cut, a return after churn). The walk calls :meth:`Expansion._expansion_deal`
 every ``check_days``; the product stage provisions users up to the demand. Every draw here
 comes from the block's expansion stream.
@@ -20,8 +20,9 @@ from customer_health.generator.params import EXPANSION, SEGMENTS
 class Expansion(BlockBase):
     """Seat demand and expansion deals."""
 
-    def _demand_paths(self) -> None:
-        """self.demand (n, grid weeks) and self.overage (n)."""
+    def _demand_paths(self, rollouts: list[list[int]]) -> None:
+        """self.demand (n, grid weeks) and self.overage (n); ``rollouts``: per account, the
+        days of its successful rollouts (each brings a new team)."""
         xrng, n, K = self.xrng, self.n, self.p.grid_weeks
         ex = EXPANSION
         growth = xrng.normal(ex["growth_mean"], ex["growth_sd"], n)
@@ -29,7 +30,9 @@ class Expansion(BlockBase):
         # new teams: a weekly chance that rises with the usage latent, and every rollout
         rate = np.array([ex["team_rate"][s] for s in SEGMENTS])[self.segment]
         chance = rate[:, None] * (0.5 + self.latent["usage"]) / 52.0
-        team = (xrng.random((n, K)) < chance) | self.shocks["successful_rollout"]
+        team = xrng.random((n, K)) < chance
+        for i, days in enumerate(rollouts):
+            team[i, self._grid(np.asarray(days, dtype=np.int64))] = True
         step = step + np.where(team, np.log1p(xrng.uniform(*ex["team_size"], (n, K))), 0.0)
         step[:, 0] = 0.0
         start = self.seats0 * xrng.uniform(*ex["demand_start"], n)
