@@ -75,10 +75,12 @@ prioritised as (
         fired.*,
         health.arr_reporting,
         coalesce(accounts.owner_csm, 'unassigned') as owner_csm,
-        -- the score, scaled up by the ARR at stake (as mart_account_expansion)
-        scores.expansion_score * (
-            1.0 + ln(1.0 + coalesce(cast(health.arr_reporting as {{ type_double() }}), 0) / 10000)
-        ) as expansion_priority
+        -- the score, scaled up by the ARR at stake (as mart_account_expansion); rounded, so
+        -- that ties break the same way on every engine
+        {{ round_score(
+            'scores.expansion_score * (1.0 + ln(1.0 + coalesce(cast(health.arr_reporting as '
+            ~ type_double() ~ '), 0) / 10000))'
+        ) }} as expansion_priority
     from fired
     inner join scores
         on
