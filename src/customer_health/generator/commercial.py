@@ -230,6 +230,8 @@ class Commercial(Expansion):
         for d in draws["crisis"][i]:
             if rng.random() < 0.5:
                 push(d + int(rng.integers(14, 61)), "cut")
+        for d in draws["rollout"][i]:  # a rollout's own expansion opportunity
+            push(d + int(rng.integers(14, 61)), "expansion")
         # expansion checks every check_days from the signature (or the window's start)
         every = EXPANSION["check_days"]
         for d in range(max(c0, 0) + int(self.xrng.integers(0, every)), end + 1, every):
@@ -396,6 +398,17 @@ class Commercial(Expansion):
                 else:
                     new_seats = max(1, round(seats * rng.uniform(0.6, 0.9)))
                     ctype = "seat_change" if new_seats < seats else ""
+            elif kind == "expansion":  # after a successful rollout
+                extra = max(1, round(seats * rng.uniform(0.15, 0.6)))
+                amount = 12 * (self._mrr(i, plan, seats + extra) - mrr)
+                stage = "closed_won" if rng.random() < 0.65 else "closed_lost"
+                book.opps.append((i, "expansion", stage, day, amount, 12 * total(), day))
+                if stage == "closed_won":
+                    last_purchase = day
+                    if plan == 0 and rng.random() < 0.3:
+                        new_plan, ctype = 1, "upgrade"
+                    else:
+                        new_seats, ctype = seats + extra, "seat_change"
             elif kind == "check":  # does the demand press on the licence? (expansion.py)
                 quiet = last_purchase != NULL and day - last_purchase < EXPANSION["quiet_days"]
                 licensed = seats + sum(book.subs[e].seats for e in live_extras)
@@ -413,16 +426,12 @@ class Commercial(Expansion):
                     continue
                 pending = False
                 others = sum(book.subs[e].seats for e in live_extras)
-                won, new_plan, new_seats = self._expansion_outcome(i, day, seats, others, plan)
-                wanted = (
-                    new_seats if won else max(seats + 1, round(self._demand_on(i, day)) - others)
-                )
-                amount = 12 * (self._mrr(i, new_plan, wanted) - mrr)
+                won, wanted = self._expansion_outcome(i, day, seats, others)
+                amount = 12 * (self._mrr(i, plan, wanted) - mrr)
                 stage = "closed_won" if won else "closed_lost"
                 book.opps.append((i, "expansion", stage, day, amount, 12 * total(), day))
                 if won:
-                    ctype = "upgrade" if new_plan != plan else "seat_change"
-                    last_purchase = day
+                    new_seats, ctype, last_purchase = wanted, "seat_change", day
             elif kind == "drift":
                 step = int(rng.integers(1, max(2, seats // 10 + 1) + 1))
                 p_up = 0.1 + 0.75 * float(self.latent["usage"][i, self._grid(day)])
@@ -435,6 +444,12 @@ class Commercial(Expansion):
         if live:
             book.episodes.append((i, episode, ep_start, NULL, None, np.nan))
             self.episodes[i].append((max(ep_start, 0), FAR))
+        # rollouts' expansions still open at the end of the window
+        for d in draws["rollout"][i]:
+            if d + 45 > end and self._alive_on(i, d) and rng.random() < 0.5:
+                seats, mrr = book.subs[base].seats, book.subs[base].mrr
+                amount = 12 * (self._mrr(i, plan, seats + max(1, seats // 4)) - mrr)
+                book.opps.append((i, "expansion", "open", d + 45, amount, 12 * total(), d))
 
     def _commercial_tables(self, book: _Book) -> None:
         cur = np.array(CURRENCIES, dtype=object)

@@ -1,12 +1,13 @@
 """Expansion: the seat demand of every account and the deals it opens when the demand presses
 on its licence (see :data:`~customer_health.generator.params.EXPANSION`).
 
-The demand is drawn once per account on the weekly grid (its own drift, weekly noise, and a step
-each time a new team adopts: at random, more often while usage is healthy, and at every
-successful rollout of the window), and is then scaled in place by what happens during the commercial
-walk (a seat cut, a return after churn). The walk calls :meth:`Expansion._expansion_deal`
-every ``check_days``; the product stage provisions users up to the demand. Every draw here
-comes from the block's expansion stream.
+The demand is drawn once per account on the weekly grid (its own drift, weekly noise, a step up
+each time a new team adopts, more often while usage is healthy and at every successful rollout
+of the window, and a step down when a team drops the product, more often while it is not), and
+is then scaled in place by what happens during the commercial walk (a seat cut, a return after
+churn). The walk calls :meth:`Expansion._expansion_deal` every ``check_days``; the product
+stage provisions users up to the demand. Every draw here comes from the block's expansion
+stream.
 """
 
 from __future__ import annotations
@@ -27,13 +28,16 @@ class Expansion(BlockBase):
         ex = EXPANSION
         growth = xrng.normal(ex["growth_mean"], ex["growth_sd"], n)
         step = growth[:, None] / 52.0 + xrng.normal(0.0, ex["weekly_sd"], (n, K))
-        # new teams: a weekly chance that rises with the usage latent, and every rollout
-        rate = np.array([ex["team_rate"][s] for s in SEGMENTS])[self.segment]
-        chance = rate[:, None] * (0.5 + self.latent["usage"]) / 52.0
-        team = xrng.random((n, K)) < chance
+        # teams come (more often while usage is healthy, and at every rollout) and go (more
+        # often while it is not)
+        rate = np.array([ex["team_rate"][s] for s in SEGMENTS])[self.segment][:, None] / 52.0
+        usage = self.latent["usage"]
+        team = xrng.random((n, K)) < rate * 2.0 * usage**2
         for i, days in enumerate(rollouts):
             team[i, self._grid(np.asarray(days, dtype=np.int64))] = True
-        step = step + np.where(team, np.log1p(xrng.uniform(*ex["team_size"], (n, K))), 0.0)
+        gone = xrng.random((n, K)) < rate * 2.0 * (1.0 - usage) ** 2
+        size = np.log1p(xrng.uniform(*ex["team_size"], (n, K)))
+        step = step + np.where(team, size, 0.0) - np.where(gone & ~team, size, 0.0)
         step[:, 0] = 0.0
         start = self.seats0 * xrng.uniform(*ex["demand_start"], n)
         # the demand is anchored at signature (or at the start of the grid for older accounts)
@@ -67,19 +71,13 @@ class Expansion(BlockBase):
             return None
         return day + int(self.xrng.integers(ex["close_days"][0], ex["close_days"][1] + 1))
 
-    def _expansion_outcome(
-        self, i: int, day: int, seats: int, others: int, plan: int
-    ) -> tuple[bool, int, int]:
-        """Whether a deal closing on ``day`` is won, and the base plan's new plan and seats
-        (``others``: the seats of the account's other subscriptions)."""
+    def _expansion_outcome(self, i: int, day: int, seats: int, others: int) -> tuple[bool, int]:
+        """Whether a deal closing on ``day`` is won, and the base plan's seats it buys (enough
+        for the demand times the headroom; ``others``: the seats of the other subscriptions).
+        It never changes the plan: plan changes come from rollouts and renewals."""
         ex = EXPANSION
         k = int(self._grid(day))
-        win = float(
-            sigmoid(ex["win_intercept"] + ex["win_slope"] * (self.latent["finance"][i, k] - 0.5))
-        )
-        if self.xrng.random() >= win:
-            return False, plan, seats
-        if plan in (0, 1) and self.xrng.random() < ex["upgrade_share"]:
-            return True, plan + 1, seats
+        finance = self.latent["finance"][i, k]
+        win = float(sigmoid(ex["win_intercept"] + ex["win_slope"] * (finance - 0.5)))
         wanted = int(np.ceil(self.demand[i, k] * self.xrng.uniform(*ex["headroom"]))) - others
-        return True, plan, max(seats + 1, wanted)
+        return bool(self.xrng.random() < win), max(seats + 1, wanted)

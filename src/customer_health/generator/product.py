@@ -14,15 +14,17 @@ class Product(BlockBase):
     def _events(self) -> None:
         rng, p = self.rng, self.p
         D = p.days
-        # licensed seats per window week; the account provisions users up to its seat demand
-        # (expansion.py), beyond the seats by up to its tolerated overage, so users come and go
-        # with the demand, seat cuts and expansions, and new users show a growing demand
+        # licensed seats per window week; the account provisions 85-100% of them as users, and
+        # more when its seat demand (expansion.py) runs past them, up to its tolerated overage:
+        # users come and go with seat cuts and expansions, and new users show a demand that
+        # presses on the licence
         weeks = np.arange(p.window_weeks)
         seats_w = np.zeros((self.n, weeks.size))
         for (i, d), seats in sorted(self.seats_rows.items()):
             seats_w[i, max(d, 0) // 7 :] = seats
-        demand_w = self.demand[:, weeks + PRE_WEEKS]
-        wanted = np.minimum(demand_w, seats_w * self.overage[:, None])
+        fill = rng.uniform(0.85, 1.0, self.n)
+        demand_w = np.minimum(self.demand[:, weeks + PRE_WEEKS], seats_w * self.overage[:, None])
+        wanted = np.maximum(seats_w * fill[:, None], demand_w)
         cap_w = np.maximum(1, np.round(wanted)).astype(np.int64)  # (n, W)
         n_users = cap_w.max(axis=1)
         u_acct = np.repeat(np.arange(self.n), n_users)
