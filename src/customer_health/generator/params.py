@@ -70,8 +70,8 @@ SHOCKS: dict[str, dict[str, float]] = {
 #: a year times 2 x usage latent squared, a team drops it at team_rate times 2 x (1 - usage
 #: latent) squared, each step team_size of the demand (log scale), and a successful rollout
 #: brings a team too (besides its own expansion opportunity, SHOCKS). A healthy account grows, a
-#: failing one shrinks. Users are provisioned for 85-100% of the seats, and beyond them up to
-#: the demand, at most the seats times the account's tolerated overage. Every check_days the
+#: failing one shrinks. Users are provisioned for the demand, at most the seats times the
+#: account's tolerated overage. Every check_days the
 #: account may open an expansion deal: logit(p) = intercept + pressure_slope x (demand / seats -
 #: 1) + momentum_slope x (log growth of the demand over the last 12 weeks) + health_slope x
 #: (mean of the usage and relationship latents - health_reference); the deal closes close_days
@@ -91,7 +91,7 @@ EXPANSION: dict[str, Any] = {
     "team_size": (0.10, 0.35),
     "overage": (1.0, 1.25),
     "check_days": 28,
-    "intercept": -5.0,
+    "intercept": -4.0,
     "pressure_slope": 8.0,
     "momentum_slope": 4.0,
     "health_slope": 3.0,
