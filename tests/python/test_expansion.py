@@ -6,6 +6,7 @@ the alert dampers on real data, and missing sources that stay missing."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +20,7 @@ from customer_health import expansion, loader
 from customer_health.backtest import metrics
 from customer_health.warehouse import Warehouse
 
-from .conftest import duckdb_warehouse
+from .conftest import copy_duckdb, duckdb_warehouse
 
 ROOT = Path(__file__).resolve().parents[2]
 VARS = yaml.safe_load((ROOT / "dbt_project.yml").read_text())["vars"]
@@ -111,6 +112,43 @@ def test_the_expansion_score_is_point_in_time(
     )
     for column in ("expansion_tier", "main_driver", "expansion_reason"):
         assert (merged[column].fillna("") == merged[f"{column}_then"].fillna("")).all(), column
+
+
+def test_the_expansion_factors_pick_up_late_events_and_equal_a_full_refresh(
+    duck_built: Warehouse, tmp_path: Path
+) -> None:
+    """int_expansion__factors is incremental on score_date: a nightly run counts a user first
+    seen three days ago (an event landed late) and ends equal to a full refresh."""
+    wh = copy_duckdb(duck_built, tmp_path)
+    factors = "intermediate.int_expansion__factors"
+    as_of = pd.Timestamp(
+        wh.query_df("select max(score_date) as d from marts.mart_account_health")["d"][0]
+    ).date()
+    found = wh.query_df(
+        f"select account_id, raw_value from {factors} where score_date = date '{as_of}' "
+        "and factor_name = 'expansion_new_users_28d' and raw_value < 1 order by account_id limit 1"
+    )
+    account, share = str(found["account_id"][0]), float(found["raw_value"][0])
+    wh.execute(
+        "insert into raw_product.events (event_id, account_id, user_id, feature_key, "
+        "occurred_at, org_id, _loaded_at, _is_deleted) values ('ELATE1', "
+        f"'{account}', 'UNEW00001', 'dashboards', "
+        f"timestamptz '{as_of - timedelta(days=3)} 10:00:00+00', null, now(), false)"
+    )
+    dbt_runner.run(["build", "--exclude", "test_type:data"], wh, quiet=True)
+
+    def snapshot() -> pd.DataFrame:
+        frame = wh.query_df(f"select * from {factors}")
+        return frame.sort_values(list(frame.columns)).reset_index(drop=True).astype(str)
+
+    incremental = snapshot()
+    now = wh.query_df(
+        f"select raw_value from {factors} where score_date = date '{as_of}' "
+        f"and factor_name = 'expansion_new_users_28d' and account_id = '{account}'"
+    )
+    assert float(now["raw_value"][0]) > share
+    dbt_runner.run(["run", "--full-refresh", "--select", "int_expansion__factors"], wh, quiet=True)
+    pd.testing.assert_frame_equal(incremental, snapshot(), obj=factors)
 
 
 # ------------------------------------------------------------------ outcomes, from raw
