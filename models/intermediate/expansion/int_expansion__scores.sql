@@ -40,7 +40,11 @@ account_scores as (
         org_id,
         score_date,
         segment,
-        sum(points) as score_raw,
+        -- the weighted mean of the sub-scores with data (from the weights, not from the rounded
+        -- points, whose sum can run a millionth past 100)
+        sum(case when sub_score is not null then factor_weight * sub_score end)
+        / nullif(sum(case when sub_score is not null then factor_weight else 0.0 end), 0)
+            as score_raw,
         max(data_completeness) as data_completeness,
         sum(case when sub_score is not null then 1 else 0 end) as factors_with_data
     from factor_scores
