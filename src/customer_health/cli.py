@@ -287,13 +287,17 @@ def top(limit: int, target: str | None) -> None:
 @click.option("--seed", default=42, show_default=True)
 @click.pass_context
 def demo(ctx: click.Context, accounts: int, days: int, seed: int) -> None:
-    """The whole demo on DuckDB: generate, build, show who needs attention, calibrate, report."""
+    """The whole demo on DuckDB: generate, build, show who needs attention and who is ready to
+    expand, calibrate, report."""
     started = time.perf_counter()
     ctx.invoke(
         demo_data, accounts=accounts, days=days, seed=seed, end_date=None, orgs=1, target="duckdb"
     )
     ctx.invoke(build, as_of_date=None, full_refresh=True, target="duckdb")
     ctx.invoke(top, limit=10, target="duckdb")
+    from customer_health.expansion.commands import expansion_command
+
+    ctx.invoke(expansion_command, limit=5, target="duckdb")
     click.echo("\nCalibrating the weights against the book's churn history (nothing is applied)")
     try:
         ctx.invoke(
@@ -732,6 +736,9 @@ def _register_run() -> None:
     from customer_health.docs import docs_command
 
     main.add_command(docs_command)
+    from customer_health.expansion.commands import register as register_expansion
+
+    register_expansion(main)  # expansion, expansion-backtest
 
 
 _register_run()

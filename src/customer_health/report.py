@@ -837,12 +837,18 @@ def render_report(
     result: dict[str, Any],
     backtest: dict[str, Any] | None = None,
     diagnosis: dict[str, Any] | None = None,
+    expansion: dict[str, Any] | None = None,
 ) -> tuple[str, int]:
     """The report HTML and the number of charts in it (``diagnosis``: the section
-    "Techniques cross-checked", customer_health.diagnosis.diagnosis_view)."""
+    "Techniques cross-checked", customer_health.diagnosis.diagnosis_view; ``expansion``: the
+    section "Expansion readiness", customer_health.expansion.report.expansion_view)."""
+    from customer_health.expansion.report import expansion_charts
+
     sections = build_charts(portfolio, marts, result)
     backtest = backtest or {"status": "refused", "message": "the backtest was not run"}
     sections["backtest"] = backtest_charts(backtest)
+    expansion = expansion or {"status": "missing", "message": "expansion readiness was not read"}
+    sections["expansion"] = expansion_charts(expansion)
     charts = sum(len(v) for v in sections.values())
     html = _template().render(
         generated_at=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
@@ -861,6 +867,7 @@ def render_report(
         tier_colours=TIER_COLOURS,
         bt=backtest,
         dx=diagnosis or {"status": "missing", "message": "the diagnosis was not read"},
+        xp=expansion,
     )
     return html, charts
 
@@ -873,7 +880,9 @@ def build_report(
     progress: bool = False,
 ) -> ReportResult:
     """Read the marts (and the calibration), render the report, write it to ``output``."""
-    steps = ["portfolio", "calibration marts", "calibration", "backtest", "rendering"]
+    from customer_health.expansion.report import expansion_view
+
+    steps = ["portfolio", "calibration marts", "calibration", "backtest", "expansion", "rendering"]
     bar = None
     if progress:
         from tqdm.auto import tqdm
@@ -889,7 +898,11 @@ def build_report(
         backtest = backtest_view(wh)
         diagnosis = diagnosis_view(wh, backtest)
         _tick(bar, steps[4])
-        html, charts = render_report(wh, portfolio, marts, result, backtest, diagnosis)
+        expansion = expansion_view(wh)
+        _tick(bar, steps[5])
+        html, charts = render_report(
+            wh, portfolio, marts, result, backtest, diagnosis, expansion=expansion
+        )
         output.parent.mkdir(parents=True, exist_ok=True)
         output.write_text(html, encoding="utf-8")
         _tick(bar, "done")

@@ -15,7 +15,13 @@ from customer_health.warehouse import Warehouse
 
 from .test_report import run_chromium
 
-EXPOSURES = {"health_report", "attention_list", "alert_notifier", "customer_health_dashboard"}
+EXPOSURES = {
+    "health_report",
+    "attention_list",
+    "expansion_list",
+    "alert_notifier",
+    "customer_health_dashboard",
+}
 
 
 @pytest.fixture(scope="module")
@@ -60,6 +66,8 @@ def test_site_documents_exposures_semantic_models_and_access(docs_dir: tuple[Pat
         "mart_portfolio_health",
         "mart_account_diagnosis",
         "mart_diagnosis_disagreements",
+        "mart_account_expansion",
+        "mart_expansion_alerts",
     }
     assert {node["access"] for name, node in models.items() if name not in public} == {"protected"}
     for name in public:

@@ -128,6 +128,8 @@ PUBLIC_RELATIONS = {
     "marts.mart_health_alerts": ["alert_id"],
     "marts.mart_portfolio_health": ["org_id", "dimension_name", "dimension_value"],
     "marts.mart_recovery_cases": ["case_id"],
+    "marts.mart_account_expansion": ["account_id"],
+    "marts.mart_expansion_alerts": ["alert_id"],
     "marts.rpt_case_outcomes_by_playbook": ["org_id", "playbook"],
     "marts.mart_account_diagnosis": ["account_id"],
     "marts.mart_diagnosis_disagreements": ["account_id"],

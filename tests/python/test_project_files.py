@@ -136,6 +136,13 @@ def test_every_scoring_column_is_documented() -> None:
     assert not problems, "; ".join(problems)
 
 
+def test_every_expansion_column_is_documented() -> None:
+    """The expansion models name their columns in `final`, and the yml describes each of them
+    (and no other)."""
+    problems = _undocumented_columns(MODELS, "int_expansion__")
+    assert not problems, "; ".join(problems)
+
+
 def test_the_column_reader_sees_a_star_and_every_alias() -> None:
     sql = """with
 

@@ -43,6 +43,8 @@ MARTS = {
     "mart_health_alerts": ["alert_id"],
     "mart_account_diagnosis": ["account_id"],
     "mart_diagnosis_disagreements": ["account_id"],
+    "mart_account_expansion": ["account_id"],
+    "mart_expansion_alerts": ["alert_id"],
 }
 TOLERANCE = 1e-6
 

@@ -97,6 +97,8 @@ class BlockBase:
     timeline: np.ndarray  # rows (account, day, total mrr from that day)
     seats_rows: dict[tuple[int, int], int]  # (account, effective day) -> licensed seats
     contract_starts: list[tuple[int, int, float]]  # (account, day, arr) of contracts started
+    demand: np.ndarray  # (n, grid weeks): seat demand, the users the account would provision
+    overage: np.ndarray  # users provisioned up to this many times the licensed seats
     # relationship: contacts, for the requesters and attendees of other tables
     contact: dict[str, np.ndarray]
     role_index: dict[str, np.ndarray]
@@ -106,6 +108,9 @@ class BlockBase:
         self.first = first  # global index of the first account (0-based)
         self.n = n
         self.rng = np.random.default_rng(np.random.SeedSequence(p.seed, spawn_key=(block,)))
+        # the expansion draws (demand, deals) have a stream of their own: adding them did not
+        # move the draws of everything else
+        self.xrng = np.random.default_rng(np.random.SeedSequence(p.seed, spawn_key=(block, 1)))
         self.end = p.days - 1  # last window day (window days are 0..end)
         self.tables: dict[str, Table] = {}
         self.counters = counters  # entity -> ids handed out so far (shared, in block order)

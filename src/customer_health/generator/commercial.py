@@ -24,17 +24,18 @@ from customer_health.generator.block import (
     HOUR_US,
     NULL,
     PRE_WEEKS,
-    BlockBase,
     Table,
     add_years,
     days_to_us,
     sigmoid,
     transpose,
 )
+from customer_health.generator.expansion import Expansion
 from customer_health.generator.params import (
     CHURN_MODEL,
     CURRENCIES,
     DOWNGRADES,
+    EXPANSION,
     FAMILIES,
     FX,
     LIFECYCLE,
@@ -91,7 +92,7 @@ class _Book:
         return len(self.subs) - 1
 
 
-class Commercial(BlockBase):
+class Commercial(Expansion):
     """Walks each account's commercial timeline and decides churn at every renewal."""
 
     def _price(self, i: int, plan: int) -> float:
@@ -117,6 +118,7 @@ class Commercial(BlockBase):
         draws["distress"] = (
             rng.random(fin_w.shape) < DOWNGRADES["distress_rate"] / 52 * (1 - fin_w) ** 2
         )
+        # a successful rollout is a new team adopting the product (expansion.py)
         draws["rollout"] = self._shock_days("successful_rollout")
         # extra subscriptions at signature: how many, regional or add-on, their slice of seats
         lc = LIFECYCLE
@@ -137,6 +139,7 @@ class Commercial(BlockBase):
         )
         self._weights = np.array([[PLANTED_DRIVERS[s][f] for f in FAMILIES] for s in SEGMENTS])
         self._fam = np.stack([self.latent[f] for f in FAMILIES])  # (4, n, K)
+        self._demand_paths(draws["rollout"])
         book = _Book()
         self.episodes = [[] for _ in range(n)]
         for i in range(n):
@@ -227,8 +230,12 @@ class Commercial(BlockBase):
         for d in draws["crisis"][i]:
             if rng.random() < 0.5:
                 push(d + int(rng.integers(14, 61)), "cut")
-        for d in draws["rollout"][i]:
+        for d in draws["rollout"][i]:  # a rollout's own expansion opportunity
             push(d + int(rng.integers(14, 61)), "expansion")
+        # expansion checks every check_days from the signature (or the window's start)
+        every = EXPANSION["check_days"]
+        for d in range(max(c0, 0) + int(self.xrng.integers(0, every)), end + 1, every):
+            push(d, "check")
         for d in np.flatnonzero(rng.random(self.p.days) < 0.4 / 365).tolist():
             if d >= c0:
                 push(d, "drift")
@@ -242,6 +249,7 @@ class Commercial(BlockBase):
         heapq.heapify(heap)
 
         chain, episode, ep_start, live, last_churn = 0, 1, c0, True, NULL
+        pending, last_purchase = False, NULL  # an expansion deal in flight; the last one won
         k_start, arr = c0, 12 * total()
         if c0 >= 0:
             book.contract_starts.append((i, c0, arr))
@@ -263,6 +271,10 @@ class Commercial(BlockBase):
                 live_extras = []
                 book.reactivations.append((i, last_churn, day, episode + 1))
                 self._winback(i, day)
+                # the returning account's demand starts again below its new seats
+                wanted = seats * self.xrng.uniform(*EXPANSION["demand_start"])
+                self._scale_demand(i, day, wanted / max(self._demand_on(i, day), 1e-9))
+                pending = False
                 episode, ep_start, live = episode + 1, day, True
                 k_start, arr = day, 12 * total()
                 book.contract_starts.append((i, day, arr))
@@ -386,27 +398,53 @@ class Commercial(BlockBase):
                 else:
                     new_seats = max(1, round(seats * rng.uniform(0.6, 0.9)))
                     ctype = "seat_change" if new_seats < seats else ""
-            elif kind == "expansion":
+            elif kind == "expansion":  # after a successful rollout
                 extra = max(1, round(seats * rng.uniform(0.15, 0.6)))
                 amount = 12 * (self._mrr(i, plan, seats + extra) - mrr)
                 stage = "closed_won" if rng.random() < 0.65 else "closed_lost"
                 book.opps.append((i, "expansion", stage, day, amount, 12 * total(), day))
                 if stage == "closed_won":
+                    last_purchase = day
                     if plan == 0 and rng.random() < 0.3:
                         new_plan, ctype = 1, "upgrade"
                     else:
                         new_seats, ctype = seats + extra, "seat_change"
+            elif kind == "check":  # does the demand press on the licence? (expansion.py)
+                quiet = last_purchase != NULL and day - last_purchase < EXPANSION["quiet_days"]
+                licensed = seats + sum(book.subs[e].seats for e in live_extras)
+                close = None if pending or quiet else self._expansion_deal(i, day, licensed)
+                if close is not None and close > end:  # still open when the data ends
+                    wanted = max(seats + 1, round(self._demand_on(i, day)) - licensed + seats)
+                    amount = 12 * (self._mrr(i, plan, wanted) - mrr)
+                    book.opps.append((i, "expansion", "open", close, amount, 12 * total(), day))
+                elif close is not None:
+                    heapq.heappush(heap, (close, order, "deal", episode))
+                    order += 1
+                    pending = True
+            elif kind == "deal":  # an expansion deal closes
+                if arg != episode:
+                    continue
+                pending = False
+                others = sum(book.subs[e].seats for e in live_extras)
+                won, wanted = self._expansion_outcome(i, day, seats, others)
+                amount = 12 * (self._mrr(i, plan, wanted) - mrr)
+                stage = "closed_won" if won else "closed_lost"
+                book.opps.append((i, "expansion", stage, day, amount, 12 * total(), day))
+                if won:
+                    new_seats, ctype, last_purchase = wanted, "seat_change", day
             elif kind == "drift":
                 step = int(rng.integers(1, max(2, seats // 10 + 1) + 1))
                 p_up = 0.1 + 0.75 * float(self.latent["usage"][i, self._grid(day)])
                 new_seats = max(1, seats + (step if rng.random() < p_up else -step))
                 ctype = "seat_change" if new_seats != seats else ""
+            if kind == "cut" and new_seats < seats:  # the cut takes the demand down with it
+                self._scale_demand(i, day, new_seats / seats)
             if ctype:
                 change(day, ctype, new_plan, new_seats)
         if live:
             book.episodes.append((i, episode, ep_start, NULL, None, np.nan))
             self.episodes[i].append((max(ep_start, 0), FAR))
-        # expansions still open at the end of the window
+        # rollouts' expansions still open at the end of the window
         for d in draws["rollout"][i]:
             if d + 45 > end and self._alive_on(i, d) and rng.random() < 0.5:
                 seats, mrr = book.subs[base].seats, book.subs[base].mrr

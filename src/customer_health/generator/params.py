@@ -63,6 +63,45 @@ SHOCKS: dict[str, dict[str, float]] = {
     "successful_rollout": {"rate": 0.20, "overall": 0.30, "usage": 1.2, "relationship": 0.3},
     "company_crisis": {"rate": 0.25, "overall": -2.0},
 }
+#: Expansion (docs/demo_data.md, "Expansion"): what makes an account buy more. Each account has
+#: a seat demand, the people who want to use the product, starting at a share of its seats. It
+#: drifts at its own yearly rate (log scale: Normal(growth_mean, growth_sd), plus weekly noise)
+#: and moves in steps as teams come and go: a new team adopts the product at team_rate[segment]
+#: a year times 2 x usage latent squared, a team drops it at team_rate times 2 x (1 - usage
+#: latent) squared, each step team_size of the demand (log scale), and a successful rollout
+#: brings a team too (besides its own expansion opportunity, SHOCKS). A healthy account grows, a
+#: failing one shrinks. Users are provisioned for the demand, at most the seats times the
+#: account's tolerated overage. Every check_days the
+#: account may open an expansion deal: logit(p) = intercept + pressure_slope x (demand / seats -
+#: 1) + momentum_slope x (log growth of the demand over the last 12 weeks) + health_slope x
+#: (mean of the usage and relationship latents - health_reference); the deal closes close_days
+#: later, won with logit = win_intercept + win_slope x (finance latent - 0.5), and buys seats
+#: for the demand times headroom (plans change at rollouts and renewals, not here). No new deal
+#: for quiet_days after a purchase. A seat cut takes the demand down with the seats. What an
+#: account manager can see follows: seat utilisation (the pressure), new users and usage growth
+#: (the teams), sponsor and support health; the decision carries its own noise, and seats also
+#: drift up and down a little without any deal (commercial.py). Its draws come from a stream of
+#: their own: the churn decisions are those of the book without it.
+EXPANSION: dict[str, Any] = {
+    "demand_start": (0.85, 1.0),
+    "growth_mean": 0.0,
+    "growth_sd": 0.03,
+    "weekly_sd": 0.02,
+    "team_rate": {"enterprise": 1.2, "mid_market": 0.8, "smb": 0.4},
+    "team_size": (0.10, 0.35),
+    "overage": (1.0, 1.25),
+    "check_days": 28,
+    "intercept": -4.0,
+    "pressure_slope": 8.0,
+    "momentum_slope": 4.0,
+    "health_slope": 3.0,
+    "health_reference": 0.6,
+    "close_days": (14, 45),
+    "win_intercept": 1.0,
+    "win_slope": 3.0,
+    "headroom": (1.05, 1.3),
+    "quiet_days": 90,
+}
 #: Weekly AR(1) persistence of each family's own deviation from the overall health.
 FAMILY_PERSISTENCE: dict[str, float] = {
     "usage": 0.93,

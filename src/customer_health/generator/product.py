@@ -14,14 +14,16 @@ class Product(BlockBase):
     def _events(self) -> None:
         rng, p = self.rng, self.p
         D = p.days
-        # licensed seats per window week; the account provisions 85-100% of them as users, so
-        # users come and go with seat cuts and expansions
+        # licensed seats per window week; the account provisions users for its seat demand
+        # (expansion.py: 85-100% of the seats at signature, then growing and shrinking with its
+        # teams), beyond the seats by up to its tolerated overage: users come and go with the
+        # teams, seat cuts and expansions, and new users show a demand pressing on the licence
         weeks = np.arange(p.window_weeks)
         seats_w = np.zeros((self.n, weeks.size))
         for (i, d), seats in sorted(self.seats_rows.items()):
             seats_w[i, max(d, 0) // 7 :] = seats
-        fill = rng.uniform(0.85, 1.0, self.n)
-        cap_w = np.maximum(1, np.round(seats_w * fill[:, None])).astype(np.int64)  # (n, W)
+        wanted = np.minimum(self.demand[:, weeks + PRE_WEEKS], seats_w * self.overage[:, None])
+        cap_w = np.maximum(1, np.round(wanted)).astype(np.int64)  # (n, W)
         n_users = cap_w.max(axis=1)
         u_acct = np.repeat(np.arange(self.n), n_users)
         U = u_acct.size

@@ -10,13 +10,22 @@ the window were all kept (the book is the accounts that were customers when the 
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from customer_health.second_world.common import NEVER, World, add_months, frame, ids
+from customer_health.second_world.common import (
+    NEVER,
+    World,
+    add_months,
+    frame,
+    ids,
+    point_lookup,
+)
+from customer_health.second_world.expansion import Demand, weekly_checks
 from customer_health.second_world.params import PLAN_PRICE_USD, PLANS, SEAT_CHANGES
 
 #: Opportunities for a renewal up to this many days after the end are in the CRM, open.
@@ -32,6 +41,7 @@ class _Ledger:
     changes: list[tuple[Any, ...]] = field(default_factory=list)
     points: list[tuple[int, int, int, int, float]] = field(default_factory=list)
     subscriptions: list[tuple[Any, ...]] = field(default_factory=list)
+    demand: list[tuple[int, int, float]] = field(default_factory=list)
 
 
 def renewal_schedule(w: World) -> tuple[np.ndarray, np.ndarray]:
@@ -69,8 +79,8 @@ def decide_renewals(w: World) -> pd.DataFrame:
 
 
 def _seat_events(w: World, rng: np.random.Generator) -> dict[int, list[tuple[int, int, str]]]:
-    """Mid-term seat changes per account: (day, order, kind) with kind 'cut' (some weeks after
-    the budget turns distressed) or 'growth' (while fit and momentum are good)."""
+    """Mid-term changes per account: (day, order, kind) with kind 'cut' (seats, some weeks after
+    the budget turns distressed) or 'growth' (a team adopts, while fit and momentum are good)."""
     h = w.hidden
     seg = w.segment
     events: dict[int, list[tuple[int, int, str]]] = {i: [] for i in range(w.n)}
@@ -94,11 +104,14 @@ def build_commercial(w: World, decisions: pd.DataFrame) -> dict[str, pd.DataFram
     lost = decisions[decisions["lost"]]
     lost_days = set(zip(lost["account"].tolist(), lost["day"].tolist(), strict=True))
     seat_events = _seat_events(w, rng)
+    xrng = w.rng("expansion")
     acct, day = w.schedule
     starts = np.searchsorted(acct, np.arange(w.n + 1))
     for i in range(w.n):
         renewals = [(int(d), 0, "renewal") for d in day[starts[i] : starts[i + 1]]]
-        _walk(w, i, sorted(renewals + seat_events[i]), lost_days, rng, ledger)
+        events = renewals + seat_events[i] + weekly_checks(w, i, xrng)
+        demand = Demand(w, i, int(w.seats0[i]), xrng, ledger.demand)
+        _walk(w, i, events, lost_days, rng, ledger, demand)
     return _tables(w, ledger)
 
 
@@ -109,8 +122,10 @@ def _walk(
     lost_days: set[tuple[int, int]],
     rng: np.random.Generator,
     ledger: _Ledger,
+    demand: Demand,
 ) -> None:
-    """One account's history: renewals (with their decisions) and seat changes."""
+    """One account's history: renewals (with their decisions), seat cuts, teams adopting and
+    the purchase requests of a waitlist (expansion.py)."""
     first_day = max(int(w.signed[i]), w.window_start)
     seats, plan = int(w.seats0[i]), int(w.plan0[i])
 
@@ -129,7 +144,9 @@ def _walk(
         seats, plan, last_change = new_seats, new_plan, d
         ledger.points.append((i, d, seats, plan, mrr(seats, plan)))
 
-    for d, _, kind in events:
+    heapq.heapify(events)
+    while events:
+        d, _, kind = heapq.heappop(events)
         if kind == "renewal" and d > w.end:
             ledger.contracts.append((i, term_start, d, term_arr, "active"))
             if d <= w.end + OPEN_RENEWAL_DAYS:
@@ -151,24 +168,43 @@ def _walk(
             ledger.opportunities.append((i, "renewal", "closed_won", d, new_arr, arr, d))
             term_start, term_arr = d, new_arr
             continue
+        if kind == "answer" and d == last_change and d < w.churned[i]:
+            heapq.heappush(events, (d + 1, 4, "answer"))  # one change a day: answer tomorrow
+            continue
         if d < first_day or d > w.end or d >= w.churned[i] or d == last_change:
             continue
         if kind == "cut":
             lo, hi = SEAT_CHANGES["cut_fraction"]
             new_seats = max(1, round(seats * (1 - rng.uniform(lo, hi))))
             new_plan = 3 if plan == 2 and rng.random() < 0.3 else plan
+            demand.cut(d, new_seats / seats)
             if new_plan != plan:
                 change(d, "downgrade", new_seats, new_plan)
             elif new_seats < seats:
                 change(d, "seat_change", new_seats, plan)
-        else:
-            lo, hi = SEAT_CHANGES["growth_fraction"]
-            added = max(1, round(seats * rng.uniform(lo, hi)))
+        elif kind == "growth":
+            demand.team_adopts(d)
+        elif kind == "check":
+            answer = demand.request(d, seats)
+            if answer is not None and answer > w.end:  # still under review when the data ends
+                wanted = max(seats + 1, int(np.ceil(demand.value)))
+                amount = 12 * (mrr(wanted, plan) - mrr(seats, plan))
+                ledger.opportunities.append(
+                    (i, "expansion", "open", answer, amount, 12 * mrr(seats, plan), d)
+                )
+            elif answer is not None:
+                heapq.heappush(events, (answer, 4, "answer"))
+        else:  # procurement answers a purchase request
+            bought = demand.answer(d)
             before = 12 * mrr(seats, plan)
-            change(d, "seat_change", seats + added, plan)
-            after = 12 * mrr(seats, plan)
+            if bought is not None and bought > seats:
+                change(d, "seat_change", bought, plan)
+                stage = "closed_won"
+            else:  # refused (or nothing left to buy: a cut took the demand below the seats)
+                stage = "closed_lost"
+            wanted = max(seats, int(np.ceil(demand.value)))
             ledger.opportunities.append(
-                (i, "expansion", "closed_won", d, after - before, before, d)
+                (i, "expansion", stage, d, 12 * mrr(wanted, plan) - before, before, d)
             )
     ledger.subscriptions.append((i, PLANS[plan], seats, mrr(seats, plan)))
 
@@ -279,6 +315,9 @@ def _tables(w: World, ledger: _Ledger) -> dict[str, pd.DataFrame]:
 
     p = np.array(ledger.points, dtype=np.float64).reshape(-1, 5)
     w.seat_points = p  # account, day, seats, plan, mrr; sorted by account and day
+    demand = np.array(ledger.demand, dtype=np.float64).reshape(-1, 3)
+    order = np.lexsort((np.arange(len(demand)), demand[:, 1], demand[:, 0]))
+    w.demand_points = demand[order]  # account, day, demand; sorted by account and day
     a, eff = p[:, 0].astype(np.int64), p[:, 1].astype(np.int64)
     seats = frame(
         "product.seats",
@@ -300,7 +339,4 @@ def _tables(w: World, ledger: _Ledger) -> dict[str, pd.DataFrame]:
 
 def value_on(w: World, accounts: np.ndarray, days: np.ndarray, column: int) -> np.ndarray:
     """The seats (column 2), plan (3) or MRR (4) of accounts on days (on or after signing)."""
-    p = w.seat_points
-    key = p[:, 0].astype(np.int64) * (4 * NEVER) + p[:, 1].astype(np.int64) + NEVER
-    query = np.asarray(accounts, dtype=np.int64) * (4 * NEVER) + np.asarray(days) + NEVER
-    return p[np.searchsorted(key, query, side="right") - 1, column]
+    return point_lookup(w.seat_points, accounts, days, column)

@@ -33,6 +33,7 @@ STREAMS: tuple[str, ...] = (
     "relationship",
     "billing",
     "loading",
+    "expansion",
 )
 
 
@@ -68,6 +69,18 @@ class World:
         """Microseconds since the epoch at midnight UTC of day numbers."""
         base = int(self.day0.astype("datetime64[D]").astype(np.int64)) * US_PER_DAY
         return base + np.asarray(days, dtype=np.int64) * US_PER_DAY
+
+
+def point_lookup(
+    points: np.ndarray, accounts: np.ndarray, days: np.ndarray, column: int
+) -> np.ndarray:
+    """A column of ``points`` (rows: account, day, values...; sorted by account and day) as it
+    stood for each account on each day: its latest row on or before the day (the account's
+    first row for a day before it)."""
+    key = points[:, 0].astype(np.int64) * (4 * NEVER) + points[:, 1].astype(np.int64) + NEVER
+    query = np.asarray(accounts, dtype=np.int64) * (4 * NEVER) + np.asarray(days) + NEVER
+    first = np.searchsorted(key, np.asarray(accounts, dtype=np.int64) * (4 * NEVER))
+    return points[np.maximum(np.searchsorted(key, query, side="right") - 1, first), column]
 
 
 def add_months(dates: np.ndarray, months: np.ndarray) -> np.ndarray:

@@ -150,15 +150,37 @@ CURRENCY_SHARES: tuple[float, ...] = (0.55, 0.25, 0.12, 0.08)
 FX: tuple[float, ...] = (1.0, 0.92, 0.79, 1.36)
 REGIONS: tuple[str, ...] = ("na", "emea", "apac")
 
-#: Seat changes: cuts when the budget turns distressed, growth while fit and momentum are good
-#: (enterprise and mid-market), and the renewal's own downgrade or upgrade.
+#: Seat changes: cuts when the budget turns distressed, new teams adopting (per year, at good fit
+#: and momentum: the seat demand grows, see EXPANSION), and the renewal's own downgrade or
+#: upgrade.
 SEAT_CHANGES: dict[str, Any] = {
     "distress_cut_share": (0.25, 0.50, 0.60),
     "cut_fraction": (0.10, 0.35),
-    "growth_rate": (0.8, 0.6, 0.0),
-    "growth_fraction": (0.05, 0.25),
+    "growth_rate": (1.2, 1.0, 0.6),
     "renewal_downgrade_share": {"squeezed": 0.35, "distressed": 0.70},
     "renewal_upgrade_fit": 0.7,
+}
+
+#: Expansion (docs/second_world.md, "Expansion"): seat demand counted in teams, a licence that is
+#: enforced. Each account's demand (the people who want a seat) starts at a share of its seats
+#: (``demand_start`` per segment). A team adopts the product at the 'growth' events above (fit
+#: and momentum good) and adds ``team_share`` of the demand; a seat cut takes the demand down
+#: with it. Users beyond the seats wait for one. At a weekly check, an account with a waitlist
+#: raises a purchase request with logit ``request_logit + request_per_waitlist x waitlist /
+#: seats``; procurement answers ``review_days`` later, approving with logit
+#: ``approve_logit[budget regime] + approve_per_sponsor x sponsor strength`` (sponsor on the
+#: day of the answer). An approved request buys seats for the demand times ``buffer``; after
+#: any answer the account waits ``retry_days`` before it asks again.
+EXPANSION: dict[str, Any] = {
+    "demand_start": ((0.7, 1.0), (0.75, 1.0), (0.8, 1.05)),
+    "team_share": (0.10, 0.40),
+    "request_logit": -2.0,
+    "request_per_waitlist": 8.0,
+    "review_days": (20, 60),
+    "approve_logit": (1.2, -0.5, -2.5),
+    "approve_per_sponsor": 0.8,
+    "buffer": (1.0, 1.2),
+    "retry_days": 90,
 }
 
 #: Invoicing per segment: share invoiced annually, quarterly (the rest monthly), and the
@@ -207,11 +229,10 @@ FEATURES: tuple[tuple[str, str, bool, float, float], ...] = (
     ("share_link", "Share link", False, 0.4, -9.0),
     ("settings", "Settings", False, 0.2, -9.0),
 )
-#: Usage scales per segment: the share of seats provisioned as users, the mean chance an engaged
-#: user is active on a weekday, extra events per active user-day (Poisson mean on top of one),
-#: and the breadth baseline (logit of the engaged share of users).
+#: Usage scales per segment: the mean chance an engaged user is active on a weekday, extra
+#: events per active user-day (Poisson mean on top of one), and the breadth baseline (logit of
+#: the engaged share of users). How many users there are is the seat demand's (EXPANSION).
 USAGE: dict[str, Any] = {
-    "provisioned": ((0.75, 1.0), (0.85, 1.0), (0.9, 1.0)),
     "weekday_active": (0.10, 0.30, 0.50),
     "extra_events": (0.4, 1.0, 6.0),
     "breadth_logit": (-0.4, 0.3, 1.2),

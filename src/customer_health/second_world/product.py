@@ -4,8 +4,9 @@
 Each account has its own baseline level of activity and depth (log-normal, wide), so a quiet
 account is not a failing one. Momentum (use against the account's own baseline) scales how
 often users come and how much they do; product fit sets how many of the provisioned users are
-engaged and which key features the account has set up. Users are provisioned up to the licensed
-seats of the day. Accounts are simulated in blocks to bound memory.
+engaged and which key features the account has set up. Users are provisioned up to the account's
+seat demand, and never beyond the licensed seats of the day (:mod:`.expansion`: the rest wait
+for a seat). Accounts are simulated in blocks to bound memory.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from customer_health.second_world.common import (
     lognormal_lag_us,
     repeated_ids,
 )
+from customer_health.second_world.expansion import demand_on
 from customer_health.second_world.params import FEATURES, USAGE
 from customer_health.second_world.relationship import alive_days
 
@@ -49,10 +51,7 @@ def build_events(w: World) -> pd.DataFrame:
     alive = alive_days(w)
     peak = np.zeros(w.n, dtype=np.int64)
     np.maximum.at(peak, w.seat_points[:, 0].astype(np.int64), w.seat_points[:, 2].astype(np.int64))
-    lo = np.array([p[0] for p in USAGE["provisioned"]])[w.segment]
-    hi = np.array([p[1] for p in USAGE["provisioned"]])[w.segment]
-    w.provisioned = rng.uniform(lo, hi)
-    users = np.maximum(1, np.ceil(peak * w.provisioned)).astype(np.int64)
+    users = np.maximum(1, peak).astype(np.int64)  # never more users than seats at once
     first_user = np.concatenate([[0], np.cumsum(users)])
     parts = []
     for b, start in enumerate(range(0, w.n, BLOCK)):
@@ -98,15 +97,17 @@ def _block(
     level = np.exp(rng.normal(0.0, USAGE["baseline_sd"], nb))
     depth = np.exp(rng.normal(0.0, USAGE["depth_sd"], nb))
     breadth = rng.normal(np.asarray(USAGE["breadth_logit"])[seg], 0.7)
-    # users: provisioned up to the seats of the day, engaged while their threshold is below the
-    # account's engaged share (weekly), each with a propensity to come back
+    # users: provisioned up to the demand and the seats of the day, engaged while their
+    # threshold is below the account's engaged share (weekly), each with a propensity to come
+    # back
     n_users = users[rows]
     u_acct = np.repeat(np.arange(nb), n_users)
     u_rank = np.arange(u_acct.size) - np.repeat(np.cumsum(n_users) - n_users, n_users)
     propensity = rng.gamma(2.0, 0.5, u_acct.size)
     threshold = rng.random(u_acct.size)
     seats = value_on(w, np.repeat(rows, nd), np.tile(days, nb), 2).reshape(nb, nd)
-    cap = np.ceil(seats * w.provisioned[rows][:, None])
+    wanted = demand_on(w, np.repeat(rows, nd), np.tile(days, nb)).reshape(nb, nd)
+    cap = np.ceil(np.minimum(wanted, seats))
     week = (days - w.window_start) // 7
     week_start = np.minimum(week * 7, nd - 1)
     share_w = 1 / (
