@@ -1,4 +1,4 @@
-{#- The config of a scoring model that is incremental on score_date, as the factor models are:
+{#- The config of a factor or scoring model that is incremental on score_date (DECISIONLOG 43):
     whole dates are replaced (delete+insert on score_date; on Spark's parquet an overwrite of
     the score_date partitions), a column added by an upgrade is appended, and the post-hook
     removes the dates that `pairs_model` no longer has (the model whose account and score date

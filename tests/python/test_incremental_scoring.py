@@ -18,7 +18,7 @@ from customer_health import dbt as dbt_runner
 from customer_health.warehouse import Warehouse
 
 from .conftest import copy_duckdb
-from .test_incremental_factors import SCORING, snapshot_of
+from .test_incremental_factors import FACTORS, SCORING, snapshot_of
 
 ROOT = Path(__file__).resolve().parents[2]
 IGNORED = shutil.ignore_patterns(
@@ -28,6 +28,14 @@ HISTORY = "marts.mart_account_health_history"
 NO_TESTS = ["--exclude", "resource_type:test", "resource_type:unit_test"]
 # the scoring models stamped with the weights_version they were computed with
 STAMPED = [r for r in SCORING if not r.endswith("renewal_arr")]
+# every model incremental on score_date that is not a scoring model: the factor tables (usage
+# and expansion too) and the anomaly technique's baseline
+UNSTAMPED = [
+    *FACTORS,
+    "intermediate.int_usage__factors",
+    "intermediate.int_expansion__factors",
+    "intermediate.int_diagnosis__usage_baseline",
+]
 
 
 def project_copy(tmp_path: Path) -> Path:
@@ -175,7 +183,8 @@ def test_a_churn_a_week_earlier_rescores_that_date_and_the_trends_after_it(
     duck_built: Warehouse, tmp_path: Path
 ) -> None:
     """An account's churn date moved a week back, months ago: the account leaves one old score
-    date, its peers' percentiles there move, and so do the trends 7, 14 and 28 days later."""
+    date, its peers' percentiles there move, and so do the trends 7, 14 and 28 days later. The
+    factor tables drop its rows of that date too (they replace a date whose accounts changed)."""
     wh = copy_duckdb(duck_built, tmp_path)
     churned = wh.query_df(
         "select episodes.account_id, episodes.episode_end_date "
@@ -212,6 +221,12 @@ def test_a_churn_a_week_earlier_rescores_that_date_and_the_trends_after_it(
         f"where account_id = '{churned.account_id}' and score_date = date '{sunday}'"
     )
     assert scored.empty, "the account is still scored after its new churn date"
+    for relation in UNSTAMPED:
+        left = wh.query_df(
+            f"select count(*) as n from {relation} "
+            f"where account_id = '{churned.account_id}' and score_date = date '{sunday}'"
+        )["n"][0]
+        assert left == 0, f"{relation} still has the account on {sunday}"
     after = snapshot_of(wh, trend)
     for day in later:
         assert (
@@ -219,4 +234,4 @@ def test_a_churn_a_week_earlier_rescores_that_date_and_the_trends_after_it(
             .reset_index(drop=True)
             .equals(after[after["score_date"] == day].reset_index(drop=True))
         ), f"the trend of {day} did not follow"
-    assert_equal_to_a_full_refresh(wh, SCORING)
+    assert_equal_to_a_full_refresh(wh, UNSTAMPED + SCORING)

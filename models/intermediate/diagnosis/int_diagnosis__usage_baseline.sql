@@ -6,34 +6,25 @@
 -- diagnosis_baseline_min_weeks baseline weeks there is no z-score. The standard deviation has
 -- a floor of the square root of the mean (the noise of a count), so that a very even baseline
 -- does not turn one quiet week into a huge z.
--- Incremental on score_date (the score_date_to_build macro): a run recomputes the last
--- history_lookback_days days and the new dates, whole (delete+insert on score_date; on Spark
--- an overwrite of the score_date partitions), from the usage rollup of the weeks they reach;
--- the dates that are no longer score dates are pruned.
--- depends_on: {{ ref('int_scoring__score_dates') }}
+-- Incremental on score_date (scoring_dates_to_build): a run recomputes the last
+-- history_lookback_days days, the new dates and the dates whose accounts changed, whole
+-- (delete+insert on score_date; on Spark an overwrite of the score_date partitions), from the
+-- usage rollup of the weeks they reach; the dates that are no longer score dates are pruned.
 {%- set weeks = var('diagnosis_baseline_weeks') | int %}
 {%- set window_days = 7 * (weeks + 1) %}
-{{
-    config(
-        materialized='incremental',
-        unique_key='score_date',
-        incremental_strategy=(
-            'insert_overwrite' if target.type == 'spark' else 'delete+insert'
-        ),
-        partition_by=(['score_date'] if target.type == 'spark' else none),
-        on_schema_change='append_new_columns',
-        post_hook=[
-            "{{ prune_history_dates(this, ref('int_scoring__score_dates'), history_only=false) }}"
-        ],
-    )
-}}
+{{ config(**incremental_on_score_date('int_scoring__account_dates')) }}
 
 with
+
+{%- if is_incremental() %}
+
+{{ scoring_dates_to_build(ref('int_scoring__account_dates'), stamps={}) }},
+{%- endif %}
 
 account_dates as (
     select * from {{ ref('int_scoring__account_dates') }}
     {%- if is_incremental() %}
-        where {{ score_date_to_build('score_date') }}
+        where score_date in (select dates_to_build.score_date from dates_to_build)
     {%- endif %}
 ),
 

@@ -6,32 +6,24 @@
 -- * expansion_days_since_last_expansion: days since the account's last expansion
 --   (int_expansion__expansions), or since its current paying episode began when it has not
 --   expanded since.
--- Long form, as the health factors. Incremental on score_date like them (the
--- score_date_to_build macro): a run recomputes the last history_lookback_days days and the new
--- dates, reads the user-days from 112 days before the earliest of them, and prunes the dates
--- that are no longer score dates. Events or expansions that change older dates need a
--- --full-refresh.
--- depends_on: {{ ref('int_scoring__score_dates') }}
-{{
-    config(
-        materialized='incremental',
-        unique_key=['account_id', 'score_date', 'factor_name'],
-        incremental_strategy=(
-            'insert_overwrite' if target.type == 'spark' else 'delete+insert'
-        ),
-        partition_by=(['score_date'] if target.type == 'spark' else none),
-        post_hook=[
-            "{{ prune_history_dates(this, ref('int_scoring__score_dates'), history_only=false) }}"
-        ],
-    )
-}}
+-- Long form, as the health factors. Incremental on score_date like them
+-- (scoring_dates_to_build): a run recomputes the last history_lookback_days days, the new
+-- dates and the dates whose accounts changed, reads the user-days from 112 days before the
+-- earliest of them, and prunes the dates that are no longer score dates. Events or expansions
+-- that change older dates need a --full-refresh.
+{{ config(**incremental_on_score_date('int_scoring__account_dates')) }}
 
 with
+
+{%- if is_incremental() %}
+
+{{ scoring_dates_to_build(ref('int_scoring__account_dates'), stamps={}) }},
+{%- endif %}
 
 account_dates as (
     select * from {{ ref('int_scoring__account_dates') }}
     {%- if is_incremental() %}
-        where {{ score_date_to_build('score_date') }}
+        where score_date in (select dates_to_build.score_date from dates_to_build)
     {%- endif %}
 ),
 

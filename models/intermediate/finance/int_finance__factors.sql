@@ -1,31 +1,24 @@
 -- Finance factors per account and score date: days past due, overdue amount against MRR,
 -- downgrades (with contractions), disputes and failed payments. An invoice paid after the
 -- score date was still unpaid on it.
--- Incremental on score_date (the score_date_to_build macro): a run recomputes the last
--- history_lookback_days days and the new dates, and prunes the dates that are no longer score
+-- Incremental on score_date (scoring_dates_to_build): a run recomputes whole the last
+-- history_lookback_days days, the new dates and the dates whose accounts changed (an episode
+-- started or ended late), and prunes the dates that are no longer score
 -- dates. Days past due and the overdue amount read only the invoices still unpaid on some score
 -- date of the run; the other factors read their 90 or 180 days.
--- depends_on: {{ ref('int_scoring__score_dates') }}
-{{
-    config(
-        materialized='incremental',
-        unique_key=['account_id', 'score_date', 'factor_name'],
-        incremental_strategy=(
-            'insert_overwrite' if target.type == 'spark' else 'delete+insert'
-        ),
-        partition_by=(['score_date'] if target.type == 'spark' else none),
-        post_hook=[
-            "{{ prune_history_dates(this, ref('int_scoring__score_dates'), history_only=false) }}"
-        ],
-    )
-}}
+{{ config(**incremental_on_score_date('int_scoring__account_dates')) }}
 
 with
+
+{%- if is_incremental() %}
+
+{{ scoring_dates_to_build(ref('int_scoring__account_dates'), stamps={}) }},
+{%- endif %}
 
 account_dates as (
     select * from {{ ref('int_scoring__account_dates') }}
     {%- if is_incremental() %}
-        where {{ score_date_to_build('score_date') }}
+        where score_date in (select dates_to_build.score_date from dates_to_build)
     {%- endif %}
 ),
 

@@ -1,30 +1,23 @@
 -- Relationship factors per account and score date, from the CRM: touches, meeting
 -- attendance, sponsor and champion engagement, champion departure, CSM sentiment.
--- Incremental on score_date (the score_date_to_build macro): a run recomputes the last
--- history_lookback_days days and the new dates, and prunes the dates that are no longer score
+-- Incremental on score_date (scoring_dates_to_build): a run recomputes whole the last
+-- history_lookback_days days, the new dates and the dates whose accounts changed (an episode
+-- started or ended late), and prunes the dates that are no longer score
 -- dates. A score date reads its 90 days of activities and its latest activity before them,
 -- which carries the last touch so far; the older ones are not read.
--- depends_on: {{ ref('int_scoring__score_dates') }}
-{{
-    config(
-        materialized='incremental',
-        unique_key=['account_id', 'score_date', 'factor_name'],
-        incremental_strategy=(
-            'insert_overwrite' if target.type == 'spark' else 'delete+insert'
-        ),
-        partition_by=(['score_date'] if target.type == 'spark' else none),
-        post_hook=[
-            "{{ prune_history_dates(this, ref('int_scoring__score_dates'), history_only=false) }}"
-        ],
-    )
-}}
+{{ config(**incremental_on_score_date('int_scoring__account_dates')) }}
 
 with
+
+{%- if is_incremental() %}
+
+{{ scoring_dates_to_build(ref('int_scoring__account_dates'), stamps={}) }},
+{%- endif %}
 
 account_dates as (
     select * from {{ ref('int_scoring__account_dates') }}
     {%- if is_incremental() %}
-        where {{ score_date_to_build('score_date') }}
+        where score_date in (select dates_to_build.score_date from dates_to_build)
     {%- endif %}
 ),
 

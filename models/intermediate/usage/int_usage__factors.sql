@@ -8,77 +8,19 @@
 -- removes the dates that are no longer score dates (the previous run's as_of_date and its
 -- comparison dates). A change to seats or events dated before the window needs a
 -- --full-refresh.
--- depends_on: {{ ref('int_scoring__score_dates') }}
-{{
-    config(
-        materialized='incremental',
-        unique_key='score_date',
-        incremental_strategy=(
-            'insert_overwrite' if target.type == 'spark' else 'delete+insert'
-        ),
-        partition_by=(['score_date'] if target.type == 'spark' else none),
-        on_schema_change='append_new_columns',
-        post_hook=[
-            "{{ prune_history_dates(this, ref('int_scoring__score_dates'), history_only=false) }}"
-        ],
-    )
-}}
+{{ config(**incremental_on_score_date('int_scoring__account_dates')) }}
 
 with
 
-all_account_dates as (
-    select * from {{ ref('int_scoring__account_dates') }}
-),
 {%- if is_incremental() %}
 
-computed_pairs as (
-    select distinct
-        account_id,
-        score_date
-    from {{ this }}
-),
-
--- a pair on one side only: the date is recomputed whole
-changed_dates as (
-    select all_account_dates.score_date
-    from all_account_dates
-    left join computed_pairs
-        on
-            all_account_dates.account_id = computed_pairs.account_id
-            and all_account_dates.score_date = computed_pairs.score_date
-    where computed_pairs.account_id is null
-    union all
-    select computed_pairs.score_date
-    from computed_pairs
-    inner join {{ ref('int_scoring__score_dates') }} as score_dates
-        on computed_pairs.score_date = score_dates.score_date
-    left join all_account_dates
-        on
-            computed_pairs.account_id = all_account_dates.account_id
-            and computed_pairs.score_date = all_account_dates.score_date
-    where all_account_dates.account_id is null
-),
-
-dates_to_compute as (
-    select distinct score_date
-    from all_account_dates
-    where
-        score_date >= (
-            select
-                cast(
-                    {{ dbt.dateadd('day', -1 * var('history_lookback_days'), 'max(score_date)') }}
-                    as date
-                )
-            from computed_pairs
-        )
-        or score_date in (select changed_dates.score_date from changed_dates)
-),
+{{ scoring_dates_to_build(ref('int_scoring__account_dates'), stamps={}) }},
 {%- endif %}
 
 account_dates as (
-    select * from all_account_dates
+    select * from {{ ref('int_scoring__account_dates') }}
     {%- if is_incremental() %}
-        where score_date in (select dates_to_compute.score_date from dates_to_compute)
+        where score_date in (select dates_to_build.score_date from dates_to_build)
     {%- endif %}
 ),
 
@@ -88,7 +30,7 @@ user_days as (
     {%- if is_incremental() %}
         where event_date > (
             select cast({{ dbt.dateadd('day', -112, 'min(score_date)') }} as date)
-            from dates_to_compute
+            from dates_to_build
         )
     {%- endif %}
 ),
@@ -103,7 +45,7 @@ feature_days as (
     {%- if is_incremental() %}
         where event_date > (
             select cast({{ dbt.dateadd('day', -28, 'min(score_date)') }} as date)
-            from dates_to_compute
+            from dates_to_build
         )
     {%- endif %}
 ),
