@@ -184,7 +184,8 @@ def test_a_churn_a_week_earlier_rescores_that_date_and_the_trends_after_it(
 ) -> None:
     """An account's churn date moved a week back, months ago: the account leaves one old score
     date, its peers' percentiles there move, and so do the trends 7, 14 and 28 days later. The
-    factor tables drop its rows of that date too (they replace a date whose accounts changed)."""
+    factor tables and the history mart drop its rows of that date too (they replace a date whose
+    accounts changed), and the history's trends follow."""
     wh = copy_duckdb(duck_built, tmp_path)
     churned = wh.query_df(
         "select episodes.account_id, episodes.episode_end_date "
@@ -234,4 +235,9 @@ def test_a_churn_a_week_earlier_rescores_that_date_and_the_trends_after_it(
             .reset_index(drop=True)
             .equals(after[after["score_date"] == day].reset_index(drop=True))
         ), f"the trend of {day} did not follow"
-    assert_equal_to_a_full_refresh(wh, UNSTAMPED + SCORING)
+    left = wh.query_df(
+        f"select count(*) as n from {HISTORY} "
+        f"where account_id = '{churned.account_id}' and score_date = date '{sunday}'"
+    )["n"][0]
+    assert left == 0, f"the history still has the account on {sunday}"
+    assert_equal_to_a_full_refresh(wh, UNSTAMPED + SCORING + [HISTORY])

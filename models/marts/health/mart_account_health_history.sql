@@ -3,7 +3,10 @@
 -- score_date. Incremental: a run rewrites the last history_lookback_days days (late rows are
 -- picked up) and adds the new dates; it also rescores every date whose rows were computed with
 -- other weights (a calibration applied) or with another churn model, so the history always
--- says what the current configuration would have said. on_schema_change appends new columns
+-- says what the current configuration would have said; and every date whose accounts changed
+-- (an episode that started or ended late), with the dates 7, 14, 28 and 30 days after it,
+-- whose trends compare with it. Dates are replaced whole (delete+insert on score_date), so an
+-- account that left a date leaves its history row too. on_schema_change appends new columns
 -- rather than failing: the enforced contract already pins the columns, and Postgres reports the
 -- contract's varchar columns as a change to text. Spark (parquet: no delete) overwrites the
 -- score_date partitions the run computes instead.
@@ -12,7 +15,7 @@
 {{
     config(
         materialized='incremental',
-        unique_key=['account_id', 'score_date'],
+        unique_key='score_date',
         incremental_strategy=(
             'insert_overwrite' if target.type == 'spark' else 'delete+insert'
         ),
@@ -32,6 +35,10 @@ scores as (
 
 probabilities as (
     select * from {{ ref('int_scoring__churn_probability') }}
+),
+
+accounts as (
+    select * from {{ ref('stg_crm__accounts') }}
 ),
 
 {%- if is_incremental() %}
@@ -77,6 +84,52 @@ stale_dates as (
             )
         )
 ),
+
+history_dates as (
+    select score_date from {{ ref('int_scoring__score_dates') }}
+    where is_history_date
+),
+
+scored_pairs as (
+    select
+        scores.account_id,
+        scores.score_date
+    from scores
+    inner join history_dates
+        on scores.score_date = history_dates.score_date
+    inner join accounts
+        on scores.account_id = accounts.account_id
+),
+
+built_pairs as (
+    select distinct
+        account_id,
+        score_date
+    from {{ this }}
+),
+
+-- an account and history date pair on one side only: the date's accounts changed
+changed_dates as (
+    select coalesce(scored_pairs.score_date, built_pairs.score_date) as score_date
+    from scored_pairs
+    full outer join built_pairs
+        on
+            scored_pairs.account_id = built_pairs.account_id
+            and scored_pairs.score_date = built_pairs.score_date
+    where scored_pairs.account_id is null or built_pairs.account_id is null
+),
+
+-- and the dates whose trends compare with a changed date
+dates_to_rescore as (
+    select stale_dates.score_date from stale_dates
+    union
+    select changed_dates.score_date from changed_dates
+    {%- for days in [7, 14, 28, 30] %}
+    union
+    select cast({{ dbt.dateadd('day', days, 'changed_dates.score_date') }} as date)
+    from changed_dates
+    {%- endfor %}
+),
 {%- endif %}
 
 score_dates as (
@@ -88,13 +141,9 @@ score_dates as (
                 select cast({{ dbt.dateadd('day', -1 * var('history_lookback_days'), 'max(score_date)') }} as date)
                 from {{ this }}
             )
-            or score_date in (select stale_dates.score_date from stale_dates)
+            or score_date in (select dates_to_rescore.score_date from dates_to_rescore)
         )
     {%- endif %}
-),
-
-accounts as (
-    select * from {{ ref('stg_crm__accounts') }}
 ),
 
 enriched as (
