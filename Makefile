@@ -53,8 +53,10 @@ pytest: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m customer_health.bench --size M --engines duckdb,postgres
 
+# L: one model at a time (each still uses both of DuckDB's threads): two at once share the
+# 3GB memory_limit and ran out of it (BENCHMARKS.md)
 bench-l: $(STAMP)
-	$(BIN)/python -m customer_health.bench --size L --engines duckdb
+	CUSTOMER_HEALTH_THREADS=1 $(BIN)/python -m customer_health.bench --size L --engines duckdb
 
 ## Re-resolve requirements.in into exact pins.
 lock:
