@@ -363,3 +363,43 @@ def test_erasing_an_account_erases_its_delivery_state(wh: Warehouse, receiver: R
         f"select 1 from {state.ALERT_DELIVERIES} where account_id = '{account}'"
     ).empty
     assert 0 < len(deliveries(wh)) < len(receiver.received), "other accounts' state stays"
+
+
+def test_expansion_alerts_are_sent_once_to_the_owner_with_the_play(
+    wh: Warehouse, receiver: Receiver
+) -> None:
+    """`notify --alerts expansion`: the accounts entering ready in the current period, each
+    once, with the expansion score and the play; the health alerts are not sent with them."""
+    due = set(
+        wh.query_df(
+            "select alert_id from marts.mart_expansion_alerts "
+            "where is_current_period and delivery_status = 'deliver'"
+        )["alert_id"].astype(str)
+    )
+    assert due, "the demo book should have accounts entering ready in its current period"
+    assert not due & due_alert_ids(wh)
+    env = {**wh.env(), "CUSTOMER_HEALTH_WEBHOOK_URL": receiver.url}
+    first = CliRunner().invoke(
+        main, ["notify", "--alerts", "expansion", "--target", "duckdb"], env=env
+    )
+    assert first.exit_code == 0, first.output
+    assert "marts.mart_expansion_alerts" in first.output
+    assert f"sent:{'':<10}{len(due)}" in first.output
+    sent = {r.body["metadata"]["event_payload"]["alert_id"] for r in receiver.received}
+    assert sent == due
+    alert = next(a for a in notify.load_alerts(wh, None, "expansion") if a["alert_id"] in sent)
+    body = next(
+        r.body
+        for r in receiver.received
+        if r.body["metadata"]["event_payload"]["alert_id"] == alert["alert_id"]
+    )
+    texts = json.dumps(body["blocks"], ensure_ascii=False)
+    assert f"*Expansion score*\\n{alert['expansion_score']:.0f} / 100" in texts
+    assert alert["owner_csm"] in texts and alert["recommended_action"] in texts
+    assert alert["expansion_play"].replace("_", " ") in texts
+    assert alert["cause"] in texts and "ready" in texts
+    second = CliRunner().invoke(
+        main, ["notify", "--alerts", "expansion", "--target", "duckdb"], env=env
+    )
+    assert f"skipped:{'':<8}{len(due)}" in second.output
+    assert len(receiver.received) == len(due), "a second run must send nothing"

@@ -87,6 +87,15 @@ def _warehouse(target: str | None) -> Warehouse:
     show_default=True,
     help="Longest wait between tries, in seconds (Retry-After included).",
 )
+@click.option(
+    "--alerts",
+    "kind",
+    type=click.Choice(["health", "expansion"]),
+    default="health",
+    show_default=True,
+    help="health: marts.mart_health_alerts (to the CSM); expansion: accounts entering ready, "
+    "from marts.mart_expansion_alerts (to the account owner). Run it once per kind.",
+)
 @click.option("--dry-run", is_flag=True, help="Print the payloads; send and record nothing.")
 @_TARGET
 def notify_command(
@@ -97,10 +106,12 @@ def notify_command(
     since: dt.datetime | None,
     attempts: int,
     max_wait: float,
+    kind: str,
     dry_run: bool,
     target: str | None,
 ) -> None:
-    """Post each new alert of marts.mart_health_alerts to a webhook, once.
+    """Post each new alert of marts.mart_health_alerts (or, with --alerts expansion, of
+    marts.mart_expansion_alerts) to a webhook, once.
 
     Slack Block Kit messages (a text fallback and blocks): account, owner, score and tier,
     the cause with its values, the action and a link to the CRM record. Delivery state lives in
@@ -126,10 +137,11 @@ def notify_command(
             since=since.date() if since else None,
             dry_run=dry_run,
             policy=policy,
+            kind=kind,
         )
     except Exception as exc:  # noqa: BLE001 - no mart, no connection: say what to do
         _fail(
-            f"could not read {notify.ALERTS} or write the delivery state: {exc}",
+            f"could not read {notify.ALERT_MARTS[kind]} or write the delivery state: {exc}",
             "run `customer-health build` first, and check the warehouse connection",
         )
     for payload in report.payloads:

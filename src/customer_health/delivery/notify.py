@@ -1,8 +1,10 @@
-"""``customer-health notify``: each new alert of ``marts.mart_health_alerts`` to a webhook, once.
+"""``customer-health notify``: each new alert of ``marts.mart_health_alerts`` (or, with
+``kind="expansion"``, of ``marts.mart_expansion_alerts``) to a webhook, once.
 
 What is sent: the alerts of the current period (or since ``since``) that the mart's budget lets
 through (``delivery_status = 'deliver'``), not yet delivered on the channel, in priority order
-(severity, then the account's priority rank), at most ``max_alerts`` per run. What the mart held
+(health: severity, then the account's priority rank; expansion: the expansion score, then the
+ARR), at most ``max_alerts`` per run. What the mart held
 back stays held back; what ``max_alerts`` cuts waits for the next run.
 
 Exactly once: ``delivery.alert_deliveries`` records ``attempted`` before each call and
@@ -22,8 +24,11 @@ from customer_health.delivery import slack, state, webhook
 from customer_health.warehouse import Warehouse
 
 ALERTS = "marts.mart_health_alerts"
+EXPANSION_ALERTS = "marts.mart_expansion_alerts"
 ACCOUNTS = "marts.mart_account_health"
 SEVERITY_ORDER = {"critical": 0, "high": 1, "medium": 2}
+# the alert marts notify reads, by kind (the CLI's --alerts)
+ALERT_MARTS = {"health": ALERTS, "expansion": EXPANSION_ALERTS}
 
 
 @dataclass
@@ -38,6 +43,7 @@ class NotifyReport:
     channel: str
     state_relation: str
     dry_run: bool = False
+    alerts_relation: str = ALERTS
     candidates: int = 0
     sent: list[Outcome] = field(default_factory=list)
     resent: list[Outcome] = field(default_factory=list)  # after an interrupted attempt
@@ -52,10 +58,15 @@ class NotifyReport:
         return 1 if self.failed else 0
 
 
-def load_alerts(wh: Warehouse, since: dt.date | None) -> list[dict[str, Any]]:
+def load_alerts(wh: Warehouse, since: dt.date | None, kind: str = "health") -> list[dict[str, Any]]:
     """The period's alerts with what a message needs from the account mart, in priority order:
-    severity, then the account's priority rank, then the newest first."""
+    severity, then the account's priority rank, then the newest first (expansion: the highest
+    expansion score, then the largest ARR)."""
     period = "alerts.is_current_period" if since is None else f"alerts.alert_date >= '{since}'"
+    if kind == "expansion":
+        return _load_expansion_alerts(wh, period)
+    if kind != "health":
+        raise ValueError(f"unknown alert kind {kind!r}: use one of {', '.join(ALERT_MARTS)}")
     frame = wh.query_df(
         f"""
         select
@@ -95,6 +106,54 @@ def load_alerts(wh: Warehouse, since: dt.date | None) -> list[dict[str, Any]]:
     return rows
 
 
+def _load_expansion_alerts(wh: Warehouse, period: str) -> list[dict[str, Any]]:
+    """Accounts entering ready, in the shape of a health alert: the score and tier are the
+    expansion score and tier, the action is the expansion play's."""
+    frame = wh.query_df(
+        f"""
+        select
+            alerts.alert_id,
+            alerts.account_id,
+            alerts.account_id as crm_account_id,
+            alerts.org_id,
+            accounts.account_name,
+            accounts.segment,
+            alerts.alert_type,
+            'opportunity' as severity,
+            alerts.cause,
+            alerts.expansion_action as recommended_action,
+            alerts.expansion_play,
+            alerts.owner_csm,
+            alerts.delivery_status,
+            alerts.held_back_reason,
+            alerts.expansion_score,
+            alerts.expansion_tier,
+            alerts.health_score,
+            alerts.arr_reporting,
+            alerts.alert_date
+        from {EXPANSION_ALERTS} as alerts
+        left join {ACCOUNTS} as accounts
+            on alerts.account_id = accounts.account_id
+        where {period}
+        """
+    )
+    frame = frame.astype(object).where(frame.notna(), None)
+    rows = frame.to_dict(orient="records")
+    for row in rows:
+        row["score_label"] = "Expansion score"
+        row["score"] = row["expansion_score"]
+        row["tier"] = row["expansion_tier"]
+    rows.sort(
+        key=lambda r: (
+            -(r["expansion_score"] or 0.0),
+            -(r["arr_reporting"] or 0.0),
+            -_ordinal(r["alert_date"]),
+            str(r["alert_id"]),
+        )
+    )
+    return rows
+
+
 def _ordinal(value: Any) -> int:
     if value is None:
         return 0
@@ -115,12 +174,19 @@ def run_notify(
     dry_run: bool = False,
     policy: webhook.RetryPolicy | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    kind: str = "health",
 ) -> NotifyReport:
-    """Send what is new; return what happened to every alert of the period."""
+    """Send what is new; return what happened to every alert of the period (``kind``: the
+    health alerts, or the expansion alerts)."""
     if not dry_run and not webhook_url:
         raise ValueError("no webhook URL")
-    report = NotifyReport(channel=channel, state_relation=state.ALERT_DELIVERIES, dry_run=dry_run)
-    alerts = load_alerts(wh, since)
+    report = NotifyReport(
+        channel=channel,
+        state_relation=state.ALERT_DELIVERIES,
+        dry_run=dry_run,
+        alerts_relation=ALERT_MARTS.get(kind, ALERTS),
+    )
+    alerts = load_alerts(wh, since, kind)
     report.candidates = len(alerts)
     if not dry_run:
         state.ensure_tables(wh)
@@ -177,7 +243,10 @@ def summary_lines(report: NotifyReport, wh: Warehouse) -> list[str]:
     """What the run did, for people."""
     verb = "would send" if report.dry_run else "sent"
     count = len(report.payloads) if report.dry_run else len(report.sent) + len(report.resent)
-    lines = [f"Alerts of the period: {report.candidates:,} (channel {report.channel!r})"]
+    lines = [
+        f"Alerts of the period: {report.candidates:,} in {report.alerts_relation} "
+        f"(channel {report.channel!r})"
+    ]
     lines.append(f"  {verb}:{'':<10}{count:,}")
     for item in report.sent:
         lines.append(f"    {item.account}  [{item.detail}]")
@@ -190,7 +259,7 @@ def summary_lines(report: NotifyReport, wh: Warehouse) -> list[str]:
     held = report.held_back_budget + len(report.held_back_max)
     lines.append(
         f"  held back:{'':<6}{held:,} ({report.held_back_budget:,} by the alert budget of "
-        f"{ALERTS}, {len(report.held_back_max):,} over --max: sent by a later run)"
+        f"{report.alerts_relation}, {len(report.held_back_max):,} over --max: sent by a later run)"
     )
     lines.append(
         f"  failed:{'':<9}{len(report.failed):,}"

@@ -16,6 +16,7 @@ SEVERITY_MARK = {
     "critical": ":red_circle:",
     "high": ":large_orange_circle:",
     "medium": ":large_yellow_circle:",
+    "opportunity": ":chart_with_upwards_trend:",  # an expansion alert
 }
 EVENT_TYPE = "customer_health_alert"
 # Slack's limits: 3,000 characters in a section's text, 150 in a header, 2,000 in a field
@@ -60,27 +61,32 @@ def alert_title(alert: dict[str, Any]) -> str:
 
 def build_payload(alert: dict[str, Any], key: str, url_template: str | None) -> dict[str, Any]:
     """The message for one alert (a row of marts.mart_health_alerts with the account's name,
-    segment and ARR from marts.mart_account_health)."""
+    segment and ARR from marts.mart_account_health; an expansion alert names its score and
+    tier in ``score_label``, ``score`` and ``tier``, and its play)."""
     severity = _text(alert.get("severity"), "medium")
     mark = SEVERITY_MARK.get(severity, ":bell:")
     name = _text(alert.get("account_name")) or _text(alert.get("account_id"))
     account_id = _text(alert.get("crm_account_id") or alert.get("account_id"))
     owner = _text(alert.get("owner_csm"), "unassigned")
-    score = _number(alert.get("health_score"))
-    tier = _text(alert.get("health_tier"), "n/a").replace("_", " ")
+    label = _text(alert.get("score_label"), "Score")
+    score = _number(alert.get("score", alert.get("health_score")))
+    tier = _text(alert.get("tier", alert.get("health_tier")), "n/a").replace("_", " ")
     cause = _text(alert.get("cause"), "no cause recorded")
     action = _text(alert.get("recommended_action"), "no playbook action")
+    if _text(alert.get("expansion_play")):
+        action = f"{_text(alert.get('expansion_play')).replace('_', ' ')}: {action}"
     link = crm_url(url_template, alert)
     title = alert_title(alert)
 
     why = cause if cause.rstrip().endswith((".", "!", "?")) else f"{cause}."
     fallback = (
-        f"{title} ({account_id}) — score {score}, {tier}; owner {owner}. Why: {why} Next: {action}"
+        f"{title} ({account_id}) — {label.lower()} {score}, {tier}; owner {owner}. "
+        f"Why: {why} Next: {action}"
     )
     fields = [
         f"*Account*\n{name} (`{account_id}`)",
         f"*Owner*\n{owner}",
-        f"*Score*\n{score} / 100",
+        f"*{label}*\n{score} / 100",
         f"*Tier*\n{tier}",
     ]
     if _text(alert.get("segment")):
