@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
+from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -84,6 +86,79 @@ def dbt_environment(warehouse: Warehouse, project: Path | None = None) -> Iterat
         yield
 
 
+# Parsed manifests this process can reuse (dbtRunner(manifest=...)): parsing the project costs
+# about 8 seconds of every dbt command, and `customer-health run` (or a test session) runs many
+# commands on the same project and settings. Keyed by everything parsing reads (DECISIONLOG 45).
+_MANIFESTS: OrderedDict[str, Any] = OrderedDict()
+_MANIFESTS_KEPT = 4
+# the project's folders and files whose content the manifest holds
+_PARSED_PATHS = ("models", "macros", "seeds", "snapshots", "tests", "analyses", "dbt_project.yml")
+# commands that parse on their own terms or need no manifest
+_NO_REUSE = {"parse", "deps", "debug", "clean", "init", "compile", "show", "list", "ls"}
+
+
+def _manifest_key(args: list[str], project: Path, dbt_vars: dict[str, Any] | None) -> str | None:
+    """What a parse of ``project`` depends on, as one hash; None where the command should parse
+    itself. Called inside dbt_environment, so the environment holds the warehouse's settings.
+
+    The DuckDB file enters by its name only: dbt names the database after the file's stem, and
+    nothing else of the path reaches the manifest, so copies of a warehouse share one parse."""
+    if not args or args[0] in _NO_REUSE or any(a in args for a in ("--vars", "--target")):
+        return None
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k.startswith(("CUSTOMER_HEALTH_", "DBT_")) and k not in ("DBT_TARGET_PATH",)
+    }
+    if "CUSTOMER_HEALTH_DUCKDB_PATH" in env:
+        env["CUSTOMER_HEALTH_DUCKDB_PATH"] = Path(env["CUSTOMER_HEALTH_DUCKDB_PATH"]).stem
+    files = []
+    for name in _PARSED_PATHS:
+        root = project / name
+        found = [root] if root.is_file() else sorted(root.rglob("*")) if root.is_dir() else []
+        for path in found:
+            if path.is_file():
+                stat = path.stat()
+                files.append((str(path.relative_to(project)), stat.st_mtime_ns, stat.st_size))
+    payload = json.dumps(
+        [str(project), sorted(env.items()), dbt_vars or {}, files], sort_keys=True, default=str
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def _runner(full: list[str], key: str | None, quiet: bool) -> Any:
+    """A dbtRunner holding the parsed manifest for ``key``, parsing it first if this process has
+    not yet; a plain dbtRunner (which parses as usual) where there is no key or parsing
+    fails (the command then reports the error itself)."""
+    from dbt.cli.main import dbtRunner
+    from dbt.parser.manifest import write_manifest
+
+    if key is None:
+        return dbtRunner()
+    if key in _MANIFESTS:
+        _MANIFESTS.move_to_end(key)
+        manifest = _MANIFESTS[key]
+        # what a parse would have written, for the readers of target/ (docs, MetricFlow)
+        write_manifest(manifest, os.environ["DBT_TARGET_PATH"])
+        return dbtRunner(manifest=manifest)
+    parsed = dbtRunner().invoke([*(["--quiet"] if quiet else []), "parse", *_parse_options(full)])
+    if not parsed.success or parsed.result is None:
+        return dbtRunner()
+    _MANIFESTS[key] = parsed.result
+    while len(_MANIFESTS) > _MANIFESTS_KEPT:
+        _MANIFESTS.popitem(last=False)
+    return dbtRunner(manifest=parsed.result)
+
+
+def _parse_options(options: list[str]) -> list[str]:
+    """The options of a command line that `dbt parse` takes too: project, profiles and vars."""
+    out: list[str] = []
+    for i, option in enumerate(options):
+        if option in ("--project-dir", "--profiles-dir", "--vars") and i + 1 < len(options):
+            out += [option, options[i + 1]]
+    return out
+
+
 def run(
     args: list[str],
     warehouse: Warehouse,
@@ -93,8 +168,6 @@ def run(
     project: Path | None = None,
 ) -> Any:
     """Run one dbt command, e.g. ``run(["build"], wh)``; raise DbtError on failure."""
-    from dbt.cli.main import dbtRunner
-
     project = project or project_dir()
     full = [*args, "--project-dir", str(project), "--profiles-dir", str(profiles_dir(project))]
     if dbt_vars:
@@ -102,7 +175,7 @@ def run(
     if quiet:
         full = ["--quiet", *full]
     with dbt_environment(warehouse, project):
-        result = dbtRunner().invoke(full)
+        result = _runner(full, _manifest_key(args, project, dbt_vars), quiet).invoke(full)
     if check and not result.success:
         failed = []
         res = getattr(result, "result", None)

@@ -128,14 +128,17 @@ class PgCluster:
                     raise
                 time.sleep(0.2)
 
-    def create_database(self, name: str) -> None:
+    def create_database(self, name: str, template: str | None = None) -> None:
+        """Create (or recreate) database ``name``, empty or as a copy of ``template``; a copy
+        needs the template to have no open connection."""
         import psycopg2
 
         con = psycopg2.connect(host=self.host, port=self.port, user=self.user, dbname="postgres")
         con.autocommit = True
         with con.cursor() as cur:
             cur.execute(f'drop database if exists "{name}"')
-            cur.execute(f'create database "{name}"')
+            copy = f' template "{template}"' if template else ""
+            cur.execute(f'create database "{name}"{copy}')
         con.close()
 
     def stop(self) -> None:

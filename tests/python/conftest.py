@@ -74,6 +74,12 @@ def copy_duckdb(wh: Warehouse, directory: Path) -> Warehouse:
     return duckdb_warehouse(directory)
 
 
+def copy_postgres(wh: Warehouse, cluster: PgCluster, name: str) -> Warehouse:
+    """A copy of a Postgres warehouse in database ``name`` of the same cluster."""
+    cluster.create_database(name, template=wh.pg_dbname)
+    return replace(wh, pg_dbname=name)
+
+
 def run_captured(wh: Warehouse, directory: Path) -> tuple[orchestrate.RunResult, str]:
     """`customer-health run` on ``wh``, its summary and Data Docs in ``directory``, and what it
     printed."""

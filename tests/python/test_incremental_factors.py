@@ -14,6 +14,7 @@ from customer_health import dbt as dbt_runner
 from customer_health.warehouse import Warehouse
 
 from .conftest import copy_duckdb
+from .late_rows import LateAccounts, plant_late_rows
 
 FACTORS = [
     "intermediate.int_support__factors",
@@ -98,33 +99,8 @@ def test_late_rows_of_each_family_are_picked_up_and_equal_a_full_refresh(
     support_account = account_where(wh, as_of, "support_urgent_high_30d", "raw_value = 0")
     touch_account = account_where(wh, as_of, "relationship_days_since_touch", "raw_value > 3")
     finance_account = account_where(wh, as_of, "finance_max_days_past_due", "raw_value = 0")
-    currency = wh.query_df(
-        "select max(currency) as c from raw_billing.invoices "
-        f"where account_id = '{finance_account}'"
-    )["c"][0]
-    wh.execute(
-        # an urgent ticket opened three days ago, still open
-        "insert into raw_support.tickets (ticket_id, account_id, requester_id, priority, status, "
-        "created_at, first_response_at, solved_at, reopened_count, csat_score, subject, org_id, "
-        "_loaded_at, _is_deleted) "
-        f"values ('TLATE1', '{support_account}', null, 'urgent', 'open', "
-        f"timestamptz '{late_day} 09:00:00+00', null, null, 0, null, 'Exports fail', null, "
-        "now(), false)",
-        # a meeting held three days ago
-        "insert into raw_crm.activities (activity_id, account_id, contact_id, activity_type, "
-        "outcome, occurred_at, org_id, _loaded_at, _is_deleted) "
-        f"values ('ACTLATE1', '{touch_account}', null, 'meeting', 'held', "
-        f"timestamptz '{late_day} 15:00:00+00', null, now(), false)",
-        # an invoice overdue for ten days, and its payment that failed three days ago
-        "insert into raw_billing.invoices (invoice_id, account_id, amount, currency, issued_date, "
-        "due_date, paid_date, status, org_id, _loaded_at, _is_deleted) "
-        f"values ('INVLATE1', '{finance_account}', 5000, '{currency}', "
-        f"date '{as_of - timedelta(days=40)}', date '{as_of - timedelta(days=10)}', null, "
-        "'open', null, now(), false)",
-        "insert into raw_billing.payments (payment_id, invoice_id, account_id, amount, currency, "
-        "attempted_at, status, failure_reason, org_id, _loaded_at, _is_deleted) "
-        f"values ('PAYLATE1', 'INVLATE1', '{finance_account}', 5000, '{currency}', "
-        f"timestamptz '{late_day} 06:00:00+00', 'failed', 'card_declined', null, now(), false)",
+    plant_late_rows(
+        wh, LateAccounts(support_account, touch_account, finance_account), as_of, late_day
     )
     before = {relation: snapshot_of(wh, relation) for relation in FACTORS}
     tampered = {relation: tamper_an_old_row(wh, relation, as_of) for relation in FACTORS}

@@ -8,12 +8,11 @@ import json
 import re
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-import psycopg2
 import pytest
 from click.testing import CliRunner
 
@@ -22,7 +21,7 @@ from customer_health.delivery import notify, state, webhook
 from customer_health.pgcluster import PgCluster
 from customer_health.warehouse import Warehouse
 
-from .conftest import copy_duckdb
+from .conftest import copy_duckdb, copy_postgres
 
 FAST = webhook.RetryPolicy(max_attempts=3, base_delay=0.5, max_wait=30.0, timeout=5.0)
 CRM_URL = "https://example.my.salesforce.com/{crm_account_id}"
@@ -323,16 +322,7 @@ def test_no_answer_is_retried_and_then_reported(wh: Warehouse) -> None:
 def test_state_table_on_postgres(
     pg_built: Warehouse, pg_cluster: PgCluster, receiver: Receiver
 ) -> None:
-    name = "delivery_notify_test"
-    con = psycopg2.connect(
-        host=pg_cluster.host, port=pg_cluster.port, user=pg_cluster.user, dbname="postgres"
-    )
-    con.autocommit = True
-    with con.cursor() as cur:
-        cur.execute(f'drop database if exists "{name}"')
-        cur.execute(f'create database "{name}" template "{pg_built.pg_dbname}"')
-    con.close()
-    pg = replace(pg_built, pg_dbname=name)
+    pg = copy_postgres(pg_built, pg_cluster, "delivery_notify_test")
     due = due_alert_ids(pg)
     receiver.script = [(503, {})]
     first = run(pg, receiver)

@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import psycopg2
 import pytest
 from click.testing import CliRunner, Result
 
@@ -27,7 +26,7 @@ from customer_health.privacy.files import FileRedactor, _redact_json
 from customer_health.privacy.mentions import REDACTED, Needles, Redactor
 from customer_health.warehouse import Warehouse
 
-from .conftest import copy_duckdb, duckdb_warehouse, run_captured
+from .conftest import copy_duckdb, copy_postgres, duckdb_warehouse, run_captured
 
 ENGINES = [
     "duckdb",
@@ -47,15 +46,7 @@ def copy_of(wh: Warehouse, tmp_path: Path, cluster: PgCluster | None, name: str)
     if wh.engine == "duckdb":
         return copy_duckdb(wh, tmp_path)
     assert cluster is not None
-    con = psycopg2.connect(
-        host=cluster.host, port=cluster.port, user=cluster.user, dbname="postgres"
-    )
-    con.autocommit = True
-    with con.cursor() as cur:
-        cur.execute(f'drop database if exists "{name}"')
-        cur.execute(f'create database "{name}" template "{wh.pg_dbname}"')
-    con.close()
-    return replace(wh, pg_dbname=name)
+    return copy_postgres(wh, cluster, name)
 
 
 TEXT_TYPES = ("text", "varchar", "character varying", "character")
