@@ -41,7 +41,11 @@ def profiles_dir(project: Path | None = None) -> Path:
     example = project / "profiles.example.yml"
     if not profile.exists() or profile.read_text() != example.read_text():
         target.mkdir(exist_ok=True)
-        shutil.copyfile(example, profile)
+        # written aside and renamed: a dbt starting meanwhile in another process reads the old
+        # file or the new one, never half of one
+        partial = target / f"profiles.yml.{os.getpid()}"
+        shutil.copyfile(example, partial)
+        os.replace(partial, profile)
     return target
 
 

@@ -84,34 +84,43 @@ class PgCluster:
             capture_output=True,
             text=True,
         )
+        # the port was free when picked; another process may take it before the server
+        # binds it: then pick another, a bounded number of times
+        for attempt in range(3):
+            proc = cluster._pg_ctl_start()
+            if proc.returncode == 0:
+                break
+            log = (base / "postgres.log").read_text() if (base / "postgres.log").exists() else ""
+            if attempt == 2 or "could not bind" not in log:
+                raise RuntimeError(f"pg_ctl start failed: {proc.stderr}\n{log}")
+            cluster.port = free_port()
+        cluster._wait()
+        return cluster
+
+    def _pg_ctl_start(self) -> subprocess.CompletedProcess[str]:
         options = (
-            f"-p {cluster.port} -k {base} -c listen_addresses=127.0.0.1 -c fsync=off "
+            f"-p {self.port} -k {self.base} -c listen_addresses=127.0.0.1 -c fsync=off "
             "-c synchronous_commit=off -c full_page_writes=off -c max_connections=50 "
             "-c shared_buffers=256MB -c work_mem=64MB"
         )
-        proc = subprocess.run(
+        return subprocess.run(
             [
-                *run_as,
-                pg_ctl,
+                *self.run_as,
+                self.pg_ctl,
                 "-D",
-                str(cluster.data_dir),
+                str(self.data_dir),
                 "-o",
                 options,
                 "-w",
                 "-t",
                 "60",
                 "-l",
-                str(base / "postgres.log"),
+                str(self.base / "postgres.log"),
                 "start",
             ],
             capture_output=True,
             text=True,
         )
-        if proc.returncode != 0:
-            log = (base / "postgres.log").read_text() if (base / "postgres.log").exists() else ""
-            raise RuntimeError(f"pg_ctl start failed: {proc.stderr}\n{log}")
-        cluster._wait()
-        return cluster
 
     def _wait(self) -> None:
         import psycopg2

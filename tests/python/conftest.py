@@ -27,6 +27,17 @@ BOOK = {"accounts": 240, "days": 420, "seed": 7}
 SECOND_WORLD = {"accounts": 300, "months": 15, "seed": 11}
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
 
+# `make test` runs the suite in two pytest-xdist workers: each gets its own dbt target directory
+# (manifest, run results, partial parse), as two processes building at once must
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    os.environ["CUSTOMER_HEALTH_DBT_TARGET_PATH"] = str(
+        Path(
+            os.environ.get("CUSTOMER_HEALTH_DBT_TARGET_PATH")
+            or Path(__file__).resolve().parents[2] / "target"
+        )
+        / os.environ["PYTEST_XDIST_WORKER"]
+    )
+
 
 @pytest.fixture(scope="session")
 def artifacts_dir() -> Path:
