@@ -154,6 +154,25 @@ def _runner(full: list[str], key: str | None, quiet: bool) -> Any:
     return dbtRunner(manifest=parsed.result)
 
 
+def parsed_manifest(
+    warehouse: Warehouse, dbt_vars: dict[str, Any] | None = None, project: Path | None = None
+) -> Any:
+    """The project's parsed manifest for ``warehouse`` (parsing reads no data): the one this
+    process already parsed with the same settings, or a new `dbt parse`; DbtError if it fails."""
+    project = project or project_dir()
+    with dbt_environment(warehouse, project):
+        key = _manifest_key(["parsed_manifest"], project, dbt_vars)
+    if key is not None and key in _MANIFESTS:
+        _MANIFESTS.move_to_end(key)
+        return _MANIFESTS[key]
+    manifest = run(["parse"], warehouse, dbt_vars, quiet=True, project=project).result
+    if key is not None:
+        _MANIFESTS[key] = manifest
+        while len(_MANIFESTS) > _MANIFESTS_KEPT:
+            _MANIFESTS.popitem(last=False)
+    return manifest
+
+
 def _parse_options(options: list[str]) -> list[str]:
     """The options of a command line that `dbt parse` takes too: project, profiles and vars."""
     out: list[str] = []

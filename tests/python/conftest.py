@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date, timedelta
@@ -30,6 +31,11 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
 # `make test` runs the suite in two pytest-xdist workers: each gets its own dbt target directory
 # (manifest, run results, partial parse), as two processes building at once must
 if os.environ.get("PYTEST_XDIST_WORKER"):
+    # A worker's __main__ has neither __spec__ nor __file__, which pyspark.sql.connect (imported
+    # by great_expectations) takes for a doctest run, and exits the process. Name the file.
+    main_module = sys.modules["__main__"]
+    if getattr(main_module, "__spec__", None) is None and not hasattr(main_module, "__file__"):
+        main_module.__file__ = "pytest-xdist worker"
     os.environ["CUSTOMER_HEALTH_DBT_TARGET_PATH"] = str(
         Path(
             os.environ.get("CUSTOMER_HEALTH_DBT_TARGET_PATH")

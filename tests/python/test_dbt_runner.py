@@ -87,3 +87,6 @@ def test_a_second_command_reuses_the_parse_and_builds_the_right_file(
     for wh in (one, two):
         assert int(wh.query_df("select count(*) as n from marts.mart_portfolio_health")["n"][0]) > 0
     assert [r.node.database for r in result.result.results] == ["warehouse"]
+    # the privacy commands read the manifest itself: the same parse
+    assert dbt_runner.parsed_manifest(two, dbt_vars) is dbt_runner.parsed_manifest(one, dbt_vars)
+    assert len(parses) == 1

@@ -85,11 +85,12 @@ def test_running_twice_on_the_same_inputs_gives_identical_marts(
 
 @dataclass
 class NextDay:
-    """A nightly run replayed on a copy of the demo book, on DuckDB and on Postgres: built with
-    --full-refresh as of the day before the data ends, without the raw events loaded from that
-    day on; then those loads, 400 late events and a late row of every other family arrive and an
-    incremental build runs as of the last day; then the same warehouse is rebuilt with
-    --full-refresh as of that day."""
+    """A nightly run replayed on a copy of the demo book. On DuckDB: built with --full-refresh as
+    of the day before the data ends, without the raw events loaded from that day on; then those
+    loads arrive and the run adds the last day. On Postgres: the copy of pg_built is the first
+    night and the run adds the day after. On both, 400 late events and a late row of every other
+    family arrive before the incremental build; then the same warehouse is rebuilt with
+    --full-refresh as of the same day."""
 
     incremental: dict[str, pd.DataFrame]  # relation -> rows after the incremental build
     full: dict[str, pd.DataFrame]  # relation -> rows after the full refresh
@@ -152,28 +153,37 @@ def next_day(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
     last_day = pd.Timestamp(
         first_row(wh, "select max(score_date) as d from marts.mart_account_health")["d"]
     ).date()
-    day_before = last_day - timedelta(days=1)
-    # what the connectors loaded from the last day on (new events, late ones, re-deliveries,
-    # soft deletes) arrives only with the second run
-    wh.execute(
-        "create table raw_product.held_back as select * from raw_product.events "
-        f"where _loaded_at >= timestamptz '{last_day} 00:00:00+00'",
-        f"delete from raw_product.events where _loaded_at >= timestamptz '{last_day} 00:00:00+00'",
-    )
-    dbt_runner.run(
-        ["build", "--full-refresh", "--exclude", "test_type:data"],
-        wh,
-        dbt_vars={"as_of_date": day_before.isoformat()},
-        quiet=True,
-    )
+    if wh.engine == "duckdb":
+        # what the connectors loaded from the last day on (new events, late ones, re-deliveries,
+        # soft deletes) arrives only with the second run, which adds the last day
+        run_as_of = last_day
+        wh.execute(
+            "create table raw_product.held_back as select * from raw_product.events "
+            f"where _loaded_at >= timestamptz '{last_day} 00:00:00+00'",
+            "delete from raw_product.events "
+            f"where _loaded_at >= timestamptz '{last_day} 00:00:00+00'",
+        )
+        dbt_runner.run(
+            ["build", "--full-refresh", "--exclude", "test_type:data"],
+            wh,
+            dbt_vars={"as_of_date": (last_day - timedelta(days=1)).isoformat()},
+            quiet=True,
+        )
+    else:
+        # Postgres saves a build: the copy of pg_built (every load, as of the last day) is the
+        # first night, and the second run adds the day after it
+        run_as_of = last_day + timedelta(days=1)
     as_of_before = snapshot_of(wh, "marts.mart_account_health_history")
     late_account = first_row(
         wh, "select account_id from marts.mart_account_health order by priority_rank limit 1"
     )["account_id"]
     late_day = last_day - timedelta(days=3)
+    if wh.engine == "duckdb":
+        wh.execute(
+            "insert into raw_product.events select * from raw_product.held_back",
+            "drop table raw_product.held_back",
+        )
     wh.execute(
-        "insert into raw_product.events select * from raw_product.held_back",
-        "drop table raw_product.held_back",
         # 400 events dated three days ago that only arrive now
         "insert into raw_product.events (event_id, account_id, user_id, feature_key, "
         "occurred_at, org_id, _loaded_at, _is_deleted) "
@@ -240,7 +250,7 @@ def next_day(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
     result = dbt_runner.run(
         ["build", "--exclude", "test_type:data"],
         wh,
-        dbt_vars={"as_of_date": last_day.isoformat()},
+        dbt_vars={"as_of_date": run_as_of.isoformat()},
         quiet=True,
     )
     checked = {**canaries, **{model: (rel, where) for model, (rel, where, _) in marked.items()}}
@@ -269,7 +279,7 @@ def next_day(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
     dbt_runner.run(
         ["build", "--full-refresh", "--exclude", "test_type:data"],
         wh,
-        dbt_vars={"as_of_date": last_day.isoformat()},
+        dbt_vars={"as_of_date": run_as_of.isoformat()},
         quiet=True,
     )
     full = {r: snapshot_of(wh, r) for r in compared}

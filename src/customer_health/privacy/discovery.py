@@ -139,7 +139,7 @@ class Layout:
 def project_layout(wh: Warehouse) -> Layout:
     """The project's relations, from the dbt manifest (``dbt parse``; it reads no data)."""
     try:
-        manifest = dbt_runner.run(["parse"], wh, quiet=True).result
+        manifest = dbt_runner.parsed_manifest(wh)
     except dbt_runner.DbtError as exc:
         raise PrivacyError(
             f"could not read the dbt project: {exc}",

@@ -39,14 +39,25 @@ def build_vars(shapes: connectors.Shapes, as_of: dt.date = AS_OF) -> dict[str, s
     return {**shapes.dbt_vars(), "as_of_date": as_of.isoformat()}
 
 
+NO_TESTS = ["--exclude", "resource_type:test", "resource_type:unit_test"]
+
+
 def build_connector(
-    wh: Warehouse, shapes: connectors.Shapes, frames: dict[str, pd.DataFrame], seed: int = 0
+    wh: Warehouse,
+    shapes: connectors.Shapes,
+    frames: dict[str, pd.DataFrame],
+    seed: int = 0,
+    tests: bool = True,
 ) -> connectors.Landing:
-    """Land ``frames`` in ``shapes``, load and build them; return the landing."""
+    """Land ``frames`` in ``shapes``, load and build them (with the project's data and unit
+    tests unless ``tests`` is False); return the landing."""
     landing = connectors.land(frames, shapes, seed=seed)
     loader.load_frames(wh, landing.contract)
     loader.load_tables(wh, landing.connector)
-    dbt_runner.run(["build", "--full-refresh"], wh, dbt_vars=build_vars(shapes), quiet=True)
+    exclude = [] if tests else NO_TESTS
+    dbt_runner.run(
+        ["build", "--full-refresh", *exclude], wh, dbt_vars=build_vars(shapes), quiet=True
+    )
     return landing
 
 
@@ -56,7 +67,7 @@ def build_equivalent(wh: Warehouse, landing: connectors.Landing) -> None:
     # the contract shape's data and unit tests run on the demo books (conftest): here only the
     # marts are compared
     dbt_runner.run(
-        ["build", "--full-refresh", "--exclude", "resource_type:test", "resource_type:unit_test"],
+        ["build", "--full-refresh", *NO_TESTS],
         wh,
         dbt_vars=build_vars(connectors.Shapes()),
         quiet=True,
