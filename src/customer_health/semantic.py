@@ -23,7 +23,22 @@ class SemanticLayerError(RuntimeError):
 
 
 def semantic_manifest_path(wh: Warehouse) -> Path:
-    return dbt_runner.target_path(wh) / "semantic_manifest.json"
+    """The semantic manifest of ``wh``, written from the project's parse for it: the one in the
+    target directory may have been written for another warehouse of the same engine, whose
+    relations are named after its own database."""
+    from dbt.parser.manifest import write_semantic_manifest
+
+    try:
+        manifest = dbt_runner.parsed_manifest(wh)
+    except dbt_runner.DbtError as exc:
+        raise SemanticLayerError(
+            f"could not parse the dbt project for the semantic layer: {exc}"
+        ) from exc
+    target = dbt_runner.target_path(wh)
+    target.mkdir(parents=True, exist_ok=True)
+    with dbt_runner.dbt_environment(wh):
+        write_semantic_manifest(manifest=manifest, target_path=str(target))
+    return target / "semantic_manifest.json"
 
 
 class MetricQuery:

@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -25,7 +26,11 @@ CHURN_HORIZON = 60
 
 
 @pytest.fixture(scope="module")
-def metrics(duck_built: Warehouse) -> MetricQuery:
+def metrics(duck_built: Warehouse, tmp_path_factory: pytest.TempPathFactory) -> MetricQuery:
+    # the target directory last held the semantic manifest of another warehouse of the same
+    # engine, whose relations are named after its own database: the layer must not use it
+    other = replace(duck_built, duckdb_path=tmp_path_factory.mktemp("other") / "other.duckdb")
+    assert '"other"' in semantic_manifest_path(other).read_text()
     return MetricQuery(duck_built)
 
 
