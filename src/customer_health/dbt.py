@@ -148,10 +148,15 @@ def _runner(full: list[str], key: str | None, quiet: bool) -> Any:
     parsed = dbtRunner().invoke([*(["--quiet"] if quiet else []), "parse", *_parse_options(full)])
     if not parsed.success or parsed.result is None:
         return dbtRunner()
-    _MANIFESTS[key] = parsed.result
+    _remember(key, parsed.result)
+    return dbtRunner(manifest=parsed.result)
+
+
+def _remember(key: str, manifest: Any) -> None:
+    """Keep ``manifest`` for ``key``, and only the last _MANIFESTS_KEPT parses."""
+    _MANIFESTS[key] = manifest
     while len(_MANIFESTS) > _MANIFESTS_KEPT:
         _MANIFESTS.popitem(last=False)
-    return dbtRunner(manifest=parsed.result)
 
 
 def parsed_manifest(
@@ -167,9 +172,7 @@ def parsed_manifest(
         return _MANIFESTS[key]
     manifest = run(["parse"], warehouse, dbt_vars, quiet=True, project=project).result
     if key is not None:
-        _MANIFESTS[key] = manifest
-        while len(_MANIFESTS) > _MANIFESTS_KEPT:
-            _MANIFESTS.popitem(last=False)
+        _remember(key, manifest)
     return manifest
 
 
