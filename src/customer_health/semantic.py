@@ -36,8 +36,7 @@ def semantic_manifest_path(wh: Warehouse) -> Path:
         ) from exc
     target = dbt_runner.target_path(wh)
     target.mkdir(parents=True, exist_ok=True)
-    with dbt_runner.dbt_environment(wh):
-        write_semantic_manifest(manifest=manifest, target_path=str(target))
+    write_semantic_manifest(manifest=manifest, target_path=str(target))
     return target / "semantic_manifest.json"
 
 

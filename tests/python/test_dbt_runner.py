@@ -49,8 +49,11 @@ def test_the_parse_key_follows_what_parsing_reads(tmp_path: Path) -> None:
     assert key_for(wh, project, ["build"]) == key
     model = project / "models" / "marts" / "health" / "mart_account_health.sql"
     model.write_text(model.read_text() + "\n-- changed\n")
-    assert key_for(wh, project, ["build"]) != key
+    changed = key_for(wh, project, ["build"])
+    assert changed != key
+    # a new file counts too
     (project / "models" / "marts" / "health" / "new_model.sql").write_text("select 1 as x\n")
+    assert key_for(wh, project, ["build"]) not in (key, changed)
     # commands that parse on their own terms, or name their own vars or target, always parse
     assert key_for(wh, project, ["parse"]) is None
     assert key_for(wh, project, ["build", "--vars", "{}"]) is None
