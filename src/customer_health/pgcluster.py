@@ -100,7 +100,7 @@ class PgCluster:
     def _pg_ctl_start(self) -> subprocess.CompletedProcess[str]:
         options = (
             f"-p {self.port} -k {self.base} -c listen_addresses=127.0.0.1 -c fsync=off "
-            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=50 "
+            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=100 "
             "-c shared_buffers=256MB -c work_mem=64MB"
         )
         return subprocess.run(

@@ -20,6 +20,7 @@ from customer_health.generator import connectors
 from customer_health.pgcluster import PgCluster
 from customer_health.warehouse import Warehouse
 
+from . import shared_builds
 from .connectors import harness
 
 # A small book keeps the suite fast; the bench builds the large sizes.
@@ -45,6 +46,16 @@ if os.environ.get("PYTEST_XDIST_WORKER"):
     )
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    if not hasattr(config, "workerinput") and getattr(config.option, "numprocesses", None):
+        shared_builds.start_run()  # the xdist controller, before its workers start
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if not hasattr(config, "workerinput"):
+        shared_builds.end_run()
+
+
 @pytest.fixture(scope="session")
 def artifacts_dir() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
@@ -53,18 +64,22 @@ def artifacts_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def pg_cluster() -> Iterator[PgCluster]:
+    """A throwaway Postgres server: one per run, shared by the xdist workers (the controller
+    stops it), or this process's own."""
+    shared = shared_builds.shared_dir() is not None
     try:
-        cluster = PgCluster.start()
+        cluster = shared_builds.shared_cluster() if shared else PgCluster.start()
     except RuntimeError as exc:
         pytest.fail(str(exc), pytrace=False)
     try:
         yield cluster
     finally:
-        cluster.stop()
+        if not shared:
+            cluster.stop()
 
 
-def pg_warehouse(cluster: PgCluster, dbname: str) -> Warehouse:
-    cluster.create_database(dbname)
+def pg_database(cluster: PgCluster, dbname: str) -> Warehouse:
+    """The warehouse of database ``dbname`` of ``cluster`` (which must exist)."""
     return Warehouse(
         engine="postgres",
         pg_host=cluster.host,
@@ -73,6 +88,12 @@ def pg_warehouse(cluster: PgCluster, dbname: str) -> Warehouse:
         pg_password="",
         pg_dbname=dbname,
     )
+
+
+def pg_warehouse(cluster: PgCluster, dbname: str) -> Warehouse:
+    """A new empty database ``dbname`` (dropped first if it exists)."""
+    cluster.create_database(dbname)
+    return pg_database(cluster, dbname)
 
 
 def duckdb_warehouse(directory: Path, name: str = "warehouse.duckdb") -> Warehouse:
@@ -91,9 +112,15 @@ def copy_duckdb(wh: Warehouse, directory: Path) -> Warehouse:
     return duckdb_warehouse(directory)
 
 
+# database -> an untouched copy of it that nobody connects to, to copy from: a database can only
+# be copied while it has no connection, and the other worker may be reading the original
+PRISTINE: dict[str, str] = {}
+
+
 def copy_postgres(wh: Warehouse, cluster: PgCluster, name: str) -> Warehouse:
     """A copy of a Postgres warehouse in database ``name`` of the same cluster."""
-    cluster.create_database(name, template=wh.pg_dbname)
+    assert wh.pg_dbname is not None
+    cluster.create_database(name, template=PRISTINE.get(wh.pg_dbname, wh.pg_dbname))
     return replace(wh, pg_dbname=name)
 
 
@@ -120,8 +147,12 @@ def load_and_build(wh: Warehouse, **book: int) -> Warehouse:
 @pytest.fixture(scope="session")
 def duck_built(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
     """The demo book built on DuckDB (dbt build: seeds, models, tests)."""
-    wh = duckdb_warehouse(tmp_path_factory.mktemp("duck"))
-    return load_and_build(wh)
+    directory = tmp_path_factory.mktemp("duck")
+    return shared_builds.duckdb_once(
+        "duck_built",
+        lambda: load_and_build(duckdb_warehouse(directory)),
+        directory,
+    )
 
 
 def keep_latest_versions(wh: Warehouse) -> None:
@@ -177,13 +208,22 @@ def truncated_build(duck_built: Warehouse, tmp_path_factory: pytest.TempPathFact
     )
     d = pd.Timestamp(full["d"][0]).date()
     directory: Path = tmp_path_factory.mktemp("pit")
-    wh = copy_duckdb(duck_built, directory)
-    truncate_at(wh, d)
-    dbt_runner.run(
-        ["build", "--full-refresh", "--exclude", "test_type:data"],
-        wh,
-        dbt_vars={"as_of_date": d.isoformat()},
-        quiet=True,
+
+    def build() -> Warehouse:
+        wh = copy_duckdb(duck_built, directory)
+        truncate_at(wh, d)
+        dbt_runner.run(
+            ["build", "--full-refresh", "--exclude", "test_type:data"],
+            wh,
+            dbt_vars={"as_of_date": d.isoformat()},
+            quiet=True,
+        )
+        return wh
+
+    wh = shared_builds.duckdb_once(
+        "truncated_build",
+        build,
+        directory,
     )
     return d, wh
 
@@ -201,9 +241,19 @@ def second_world_built(
 ) -> tuple[Warehouse, pd.DataFrame]:
     """The second world built on DuckDB (dbt build), with its oracle."""
     frames, oracle = second_world_book
-    wh = duckdb_warehouse(tmp_path_factory.mktemp("second_world"))
-    loader.load_frames(wh, frames)  # (re)creates the raw schemas first
-    dbt_runner.run(["build", "--full-refresh"], wh, quiet=True)
+    directory = tmp_path_factory.mktemp("second_world")
+
+    def build() -> Warehouse:
+        wh = duckdb_warehouse(directory)
+        loader.load_frames(wh, frames)  # (re)creates the raw schemas first
+        dbt_runner.run(["build", "--full-refresh"], wh, quiet=True)
+        return wh
+
+    wh = shared_builds.duckdb_once(
+        "second_world_built",
+        build,
+        directory,
+    )
     return wh, oracle
 
 
@@ -215,14 +265,24 @@ COMBO_A = connectors.Shapes(crm="salesforce", support="zendesk", billing="stripe
 def combo_a(tmp_path_factory: pytest.TempPathFactory) -> harness.Pair:
     """Salesforce + Zendesk + Stripe + Pendo, and its contract equivalent, on DuckDB (built once
     for the connector tests and the score export)."""
-    return harness.duckdb_pair(tmp_path_factory.mktemp("combo_a"), COMBO_A)
+    return harness.shared_pair("combo_a", tmp_path_factory.mktemp("combo_a"), COMBO_A)
 
 
 @pytest.fixture(scope="session")
 def pg_built(pg_cluster: PgCluster) -> Warehouse:
-    """The same demo book built on the throwaway Postgres server."""
-    wh = pg_warehouse(pg_cluster, "customer_health_test")
-    return load_and_build(wh)
+    """The same demo book built on the throwaway Postgres server, with an untouched copy of it
+    that the copies are made from."""
+    name = "customer_health_test"
+    PRISTINE[name] = f"{name}_pristine"
+
+    def build() -> Warehouse:
+        wh = load_and_build(pg_warehouse(pg_cluster, name))
+        pg_cluster.create_database(PRISTINE[name], template=name)
+        return wh
+
+    return shared_builds.once(
+        "pg_built", build, lambda wh, place: None, lambda place: pg_database(pg_cluster, name)
+    )
 
 
 @pytest.fixture(autouse=True, scope="session")

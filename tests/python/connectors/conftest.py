@@ -23,7 +23,7 @@ COMBO_B = connectors.Shapes(crm="hubspot", support="hubspot", usage="segment")
 @pytest.fixture(scope="session")
 def combo_b(tmp_path_factory: pytest.TempPathFactory) -> harness.Pair:
     """HubSpot (CRM and support) + Segment, billing in the contract, on DuckDB."""
-    return harness.duckdb_pair(tmp_path_factory.mktemp("combo_b"), COMBO_B)
+    return harness.shared_pair("combo_b", tmp_path_factory.mktemp("combo_b"), COMBO_B)
 
 
 def _pg_build(cluster: object, name: str, shapes: connectors.Shapes) -> Warehouse:

@@ -151,3 +151,41 @@ def duckdb_pair(directory: Path, shapes: connectors.Shapes, book: dict | None = 
     landing = build_connector(conn, shapes, frames)
     build_equivalent(equiv, landing)
     return Pair(shapes, conn, equiv, landing)
+
+
+def save_pair(pair: Pair, place: Path) -> None:
+    """Leave a pair under ``place`` for another pytest-xdist worker (see shared_builds)."""
+    from .. import shared_builds
+
+    shared_builds.save_duckdb(pair.connector, place)
+    shared_builds.save_duckdb(pair.equivalent, place)
+    shared_builds.save_object(pair, place)
+
+
+def load_pair(place: Path, directory: Path) -> Pair:
+    """A worker's own copy of the pair saved under ``place``, its files in ``directory``."""
+    from dataclasses import replace
+
+    from .. import shared_builds
+
+    pair = shared_builds.load_object(place)
+    assert isinstance(pair, Pair)
+    files = {}
+    for role in ("connector", "equivalent"):
+        wh: Warehouse = getattr(pair, role)
+        assert wh.duckdb_path is not None
+        copy = shared_builds.load_duckdb(place, wh.duckdb_path.name, directory)
+        files[role] = replace(wh, duckdb_path=copy.duckdb_path)
+    return replace(pair, **files)
+
+
+def shared_pair(name: str, directory: Path, shapes: connectors.Shapes) -> Pair:
+    """`duckdb_pair`, built once per run and copied by the other pytest-xdist workers."""
+    from .. import shared_builds
+
+    return shared_builds.once(
+        name,
+        lambda: duckdb_pair(directory, shapes),
+        save_pair,
+        lambda place: load_pair(place, directory),
+    )
