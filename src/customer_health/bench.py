@@ -72,6 +72,7 @@ class Figures:
     slowest: list[tuple[str, float]]  # the slowest nodes of the full build
     load_average: float = 0.0  # the machine's 15-minute load average when the run ended
     slowest_incremental: list[tuple[str, float]] = field(default_factory=list)
+    by_kind: dict[str, dict[str, tuple[int, float]]] = field(default_factory=dict)  # by stage
 
     def row(self) -> str:
         warehouse = "" if self.warehouse_mb is None else f"{self.warehouse_mb:,.0f}"
@@ -113,10 +114,23 @@ def _stage(name: str, options: dict[str, Any]) -> dict[str, Any]:
             for r in getattr(result.result, "results", None) or []
         ]
         out["slowest"] = sorted(timings, key=lambda t: -t[1])[:10]
+        out["by_kind"] = by_kind(timings)
     else:
         raise ValueError(f"unknown stage {name!r}")
     out["seconds"] = time.perf_counter() - started
     out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return out
+
+
+def by_kind(timings: list[tuple[str, float]]) -> dict[str, tuple[int, float]]:
+    """Resource type (model, test, unit_test, seed, snapshot) -> (nodes, summed seconds of
+    their execution). What the wall time holds beyond the sum is dbt's own work between nodes
+    (and with several threads, the sum can exceed the wall time)."""
+    out: dict[str, tuple[int, float]] = {}
+    for unique_id, seconds in timings:
+        kind = unique_id.split(".", 1)[0]
+        count, total = out.get(kind, (0, 0.0))
+        out[kind] = (count + 1, total + seconds)
     return out
 
 
@@ -166,6 +180,10 @@ def measure(
         slowest=[(n, s) for n, s in full["slowest"]],
         load_average=os.getloadavg()[2],
         slowest_incremental=[(n, s) for n, s in incremental["slowest"]],
+        by_kind={
+            "full build": {k: tuple(v) for k, v in full["by_kind"].items()},
+            "incremental run": {k: tuple(v) for k, v in incremental["by_kind"].items()},
+        },
     )
 
 
@@ -218,6 +236,11 @@ def run(
             print(f"\nslowest nodes of the {stage} on {figures.engine}:")
             for node, seconds in slowest:
                 print(f"  {seconds:8.1f} s  {node}")
+            kinds = figures.by_kind.get(stage, {})
+            if kinds:
+                print(f"time of the {stage} on {figures.engine} by kind of node (summed):")
+                for kind, (count, seconds) in sorted(kinds.items(), key=lambda kv: -kv[1][1]):
+                    print(f"  {seconds:8.1f} s  {count:5d} {kind} nodes")
     if len(results) == 2:
         duck, pg = results
         print(

@@ -37,3 +37,15 @@ def test_the_first_row_goes_under_an_empty_header() -> None:
     lines = text.splitlines()
     assert lines[4].startswith("| ") and "| 5.0× |" in lines[4] and "| 5.0% |" in lines[4]
     assert lines[5:7] == ["", "## Earlier"]
+
+
+def test_node_timings_are_summed_by_kind() -> None:
+    from customer_health.bench import by_kind
+
+    timings = [
+        ("model.customer_health.a", 2.0),
+        ("model.customer_health.b", 1.5),
+        ("test.customer_health.unique_a_id.1", 0.25),
+        ("unit_test.customer_health.a.t", 0.5),
+    ]
+    assert by_kind(timings) == {"model": (2, 3.5), "test": (1, 0.25), "unit_test": (1, 0.5)}
