@@ -52,6 +52,7 @@ SCORING_CANARIES = {
     "int_scoring__churn_probability": "probability_note",
     "int_scoring__renewal_arr": "arr_reporting",
     "int_scoring__account_scores": "override_author",
+    "int_expansion__factor_scores": "signal",
 }
 
 

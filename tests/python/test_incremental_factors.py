@@ -22,7 +22,7 @@ FACTORS = [
     "intermediate.int_finance__factors",
 ]
 FULL_REFRESH = ["run", "--full-refresh", "--select", *(f.split(".")[1] for f in FACTORS)]
-# the scoring models incremental on score_date (DECISIONLOG 43)
+# the scoring models incremental on score_date (DECISIONLOG 43), and the expansion factor scores
 SCORING = [
     f"intermediate.int_scoring__{name}"
     for name in (
@@ -38,7 +38,7 @@ SCORING = [
         "renewal_arr",
         "account_scores",
     )
-]
+] + ["intermediate.int_expansion__factor_scores"]  # stamped with both versions (it reads both)
 
 
 def snapshot_of(wh: Warehouse, relation: str) -> pd.DataFrame:

@@ -128,6 +128,38 @@ def test_new_weights_tiers_and_thresholds_rescore_every_date(
     assert_equal_to_a_full_refresh(wh, [*SCORING, HISTORY], project)
 
 
+def test_new_expansion_weights_rescore_every_date_of_the_expansion_factor_scores(
+    duck_built: Warehouse, tmp_path: Path
+) -> None:
+    """The expansion factor scores are stamped with the expansion_version too: new expansion
+    weights (or catalogue, thresholds) rescore every date, not only the last ones."""
+    wh = copy_duckdb(duck_built, tmp_path)
+    project = project_copy(tmp_path)
+    relation = "intermediate.int_expansion__factor_scores"
+
+    def expansion_versions(name: str) -> set[str]:
+        frame = wh.query_df(f"select distinct expansion_version from {name}")
+        return set(frame["expansion_version"])
+
+    (old_version,) = expansion_versions("intermediate.int_expansion__version")
+    assert expansion_versions(relation) == {old_version}
+
+    def swap_first_two(weights: pd.DataFrame) -> pd.DataFrame:
+        weights = weights.copy()
+        first, second = weights.index[weights["segment"] == weights["segment"].iloc[0]][:2]
+        weights.loc[[first, second], "weight"] = weights.loc[[second, first], "weight"].values
+        return weights
+
+    edit_seed(project / "seeds", "expansion_weights", swap_first_two)
+    select = ["--select", "expansion_weights+"]
+    dbt_runner.run(["build", *select, *NO_TESTS], wh, quiet=True, project=project)
+
+    (new_version,) = expansion_versions("intermediate.int_expansion__version")
+    assert new_version != old_version
+    assert expansion_versions(relation) == {new_version}
+    assert_equal_to_a_full_refresh(wh, [relation], project)
+
+
 def test_each_scoring_seed_makes_a_new_weights_version(
     duck_built: Warehouse, tmp_path: Path
 ) -> None:

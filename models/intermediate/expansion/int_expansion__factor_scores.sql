@@ -7,11 +7,36 @@
 -- seats table, no CRM, no billing leave the matching factors missing, never at 0. Piecewise
 -- factors use seeds/expansion_thresholds.csv (a segment's row wins over 'all'); percentile
 -- factors rank the account among its segment's accounts of its organisation on the date.
+-- Incremental on score_date like the health factor scores (scoring_dates_to_build): a run
+-- recomputes the last history_lookback_days of score dates, the dates whose accounts changed,
+-- and every date scored with another weights_version (the health values it reads) or
+-- expansion_version (its own catalogue, weights and thresholds); a percentile ranks the
+-- accounts of one date, so a date is recomputed whole.
+{{ config(**incremental_on_score_date('int_scoring__account_dates')) }}
 
 with
 
+{%- if is_incremental() %}
+
+{{ scoring_dates_to_build(ref('int_scoring__account_dates'), stamps={
+    'weights_version': 'select weights_version from ' ~ ref('int_scoring__weights_version'),
+    'expansion_version': 'select expansion_version from ' ~ ref('int_expansion__version'),
+}) }},
+{%- endif %}
+
 account_dates as (
     select * from {{ ref('int_scoring__account_dates') }}
+    {%- if is_incremental() %}
+        where score_date in (select dates_to_build.score_date from dates_to_build)
+    {%- endif %}
+),
+
+versions as (
+    select
+        weights_version.weights_version,
+        expansion_version.expansion_version
+    from {{ ref('int_scoring__weights_version') }} as weights_version
+    cross join {{ ref('int_expansion__version') }} as expansion_version
 ),
 
 catalogue as (
@@ -28,6 +53,9 @@ thresholds as (
 
 evidence as (
     select * from {{ ref('int_scoring__factor_evidence') }}
+    {%- if is_incremental() %}
+        where score_date in (select dates_to_build.score_date from dates_to_build)
+    {%- endif %}
 ),
 
 own_values as (
@@ -37,6 +65,9 @@ own_values as (
         factor_name,
         raw_value
     from {{ ref('int_expansion__factors') }}
+    {%- if is_incremental() %}
+        where score_date in (select dates_to_build.score_date from dates_to_build)
+    {%- endif %}
 ),
 
 -- the health side: factor values (already missing without evidence) and the family scores
@@ -47,6 +78,9 @@ health_values as (
         factor_name,
         raw_value
     from {{ ref('int_scoring__factor_scores') }}
+    {%- if is_incremental() %}
+        where score_date in (select dates_to_build.score_date from dates_to_build)
+    {%- endif %}
     {%- for family in ['usage', 'support', 'relationship', 'finance'] %}
         union all
         select
@@ -55,6 +89,9 @@ health_values as (
             '{{ family }}_score' as factor_name,
             {{ round_score(family ~ '_score') }} as raw_value
         from {{ ref('int_scoring__health_scores') }}
+        {%- if is_incremental() %}
+            where score_date in (select dates_to_build.score_date from dates_to_build)
+        {%- endif %}
     {%- endfor %}
 ),
 
@@ -78,9 +115,12 @@ joined as (
         coalesce(weights.weight, 0.0) as factor_weight,
         coalesce(segment_thresholds.bad_value, all_thresholds.bad_value) as bad_value,
         coalesce(segment_thresholds.ok_value, all_thresholds.ok_value) as ok_value,
-        coalesce(segment_thresholds.good_value, all_thresholds.good_value) as good_value
+        coalesce(segment_thresholds.good_value, all_thresholds.good_value) as good_value,
+        versions.weights_version,
+        versions.expansion_version
     from account_dates
     cross join catalogue
+    cross join versions
     inner join evidence
         on
             account_dates.account_id = evidence.account_id
@@ -182,7 +222,10 @@ final as (
         {{ round_score('effective_weight * coalesce(sub_score, 0.0)') }} as points,
         {{ round_score(
             'case when total_weight > 0 then weight_with_data / total_weight end'
-        ) }} as data_completeness
+        ) }} as data_completeness,
+        -- what the date was scored with (an incremental run rescores dates with other ones)
+        weights_version,
+        expansion_version
     from weighted
 )
 
