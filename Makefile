@@ -40,11 +40,12 @@ lint: $(STAMP)
 # The Spark tests (one local SparkSession, mostly waiting on the JVM) run alongside the rest,
 # in their own pytest process; their output is printed at the end and either failing fails.
 # The rest runs in two pytest-xdist workers, a test file per worker at a time (its module
-# fixtures are built once); each worker builds the session books it needs.
+# fixtures are built once), the longest files first (tests/python/conftest.py); the first worker
+# that needs a session book builds it and the other copies it (DECISIONLOG 47).
 pytest: $(STAMP)
 	@log=$$(mktemp); \
 	$(BIN)/pytest -p no:cacheprovider tests/python/test_spark.py >$$log 2>&1 & spark=$$!; \
-	$(BIN)/pytest -n 2 --dist loadfile --ignore=tests/python/test_spark.py; main=$$?; \
+	$(BIN)/pytest -n 2 --dist loadfile --no-loadscope-reorder --ignore=tests/python/test_spark.py; main=$$?; \
 	echo "== waiting for the Spark tests (tests/python/test_spark.py), started alongside =="; \
 	wait $$spark; spark_rc=$$?; cat $$log; rm -f $$log; \
 	echo "== pytest: rest of the suite exit $$main, Spark tests exit $$spark_rc =="; \

@@ -68,3 +68,11 @@ def test_without_xdist_every_call_builds(monkeypatch: pytest.MonkeyPatch) -> Non
 
     built = [shared_builds.once("book", build, lambda v, p: None, lambda p: -1) for _ in (1, 2)]
     assert built == [1, 2]
+
+
+def test_the_longest_files_named_to_run_first_exist() -> None:
+    """A renamed file would drop out of the order silently and run last again."""
+    from .conftest import LONGEST_FIRST
+
+    here = Path(__file__).resolve().parent
+    assert [name for name in LONGEST_FIRST if not (here / name).is_file()] == []
