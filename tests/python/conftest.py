@@ -48,7 +48,7 @@ if os.environ.get("PYTEST_XDIST_WORKER"):
 
 def pytest_configure(config: pytest.Config) -> None:
     if not hasattr(config, "workerinput") and getattr(config.option, "numprocesses", None):
-        shared_builds.start_run()  # the xdist controller, before its workers start
+        shared_builds.start_run(config.option.dist)  # the xdist controller, before its workers
 
 
 # The files that take longest, longest first (measured in a two-worker run: each builds and

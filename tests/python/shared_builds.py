@@ -27,6 +27,8 @@ from customer_health.pgcluster import PgCluster
 from customer_health.warehouse import Warehouse
 
 ENV = "HEALTH_TESTS_SHARED_DIR"
+# a worker waits this long for the other's build (the longest, a connector pair, takes minutes)
+LOCK_TIMEOUT_S = 1800
 T = TypeVar("T")
 
 
@@ -51,7 +53,7 @@ def once(
     if root is None:
         return build()
     place = root / name
-    with FileLock(str(root / f"{name}.lock")):
+    with FileLock(str(root / f"{name}.lock"), timeout=LOCK_TIMEOUT_S):
         if (place / "done").exists():
             return load(place)
         value = build()
@@ -123,9 +125,13 @@ def cluster_at(place: Path) -> PgCluster:
 # ---------------------------------------------------------------------------------- controller
 
 
-def start_run() -> None:
-    """In the xdist controller, before the workers start: the run's shared directory."""
-    os.environ[ENV] = tempfile.mkdtemp(prefix="customer-health-tests-")
+def start_run(dist: str) -> None:
+    """In the xdist controller, before the workers start: the run's shared directory. Only
+    when each test file runs in one worker (--dist loadfile or loadscope): the workers then
+    share one Postgres server, and a file's databases have names no other file uses; split
+    across workers, one file's module fixtures would build the same database twice."""
+    if dist in ("loadfile", "loadscope"):
+        os.environ[ENV] = tempfile.mkdtemp(prefix="customer-health-tests-")
 
 
 def end_run() -> None:

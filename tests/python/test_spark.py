@@ -151,8 +151,9 @@ def _rewrite_partition(spark: Any, relation: str, day: date, overrides: dict[str
 
 def _tamper_with_scoring(spark: Any, query: Any) -> None:
     """What the incremental scoring models must repair: an old date missing from the health
-    scores (its accounts are scored again) and an old date of the account scores computed
-    with other weights (rescored)."""
+    scores (its accounts are scored again), an old date of the account scores computed
+    with other weights and one of the expansion factor scores computed with another expansion
+    configuration (both rescored)."""
     dates = sorted(
         pd.to_datetime(
             query("select distinct score_date from intermediate.int_scoring__health_scores")[
@@ -166,6 +167,13 @@ def _tamper_with_scoring(spark: Any, query: Any) -> None:
         "intermediate.int_scoring__account_scores",
         dates[2],
         {"weights_version": "'stale'", "explanation": "'stale'"},
+    )
+    # the expansion factor scores carry the expansion configuration they were computed with
+    _rewrite_partition(
+        spark,
+        "intermediate.int_expansion__factor_scores",
+        dates[3],
+        {"expansion_version": "'stale'", "signal": "'stale'"},
     )
 
 
