@@ -25,6 +25,7 @@ import json
 import os
 import platform
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -187,6 +188,38 @@ def measure(
     )
 
 
+def _measure_engine(
+    engine: str,
+    tmp: Path,
+    size: str,
+    accounts: int,
+    days: int,
+    seed: int,
+    memory_limit: str,
+) -> Figures:
+    """Every stage on one engine: a DuckDB file under ``tmp``, or a throwaway Postgres
+    cluster (in the temp directory too), stopped afterwards."""
+    if engine == "duckdb":
+        wh = replace(Warehouse.from_env("duckdb"), duckdb_path=tmp / "bench.duckdb")
+        return measure(wh, size, accounts, days, seed, memory_limit)
+    from customer_health.pgcluster import PgCluster
+
+    cluster = PgCluster.start()
+    try:
+        cluster.create_database("bench")
+        wh = Warehouse(
+            engine="postgres",
+            pg_host=cluster.host,
+            pg_port=cluster.port,
+            pg_user=cluster.user,
+            pg_password="",
+            pg_dbname="bench",
+        )
+        return measure(wh, size, accounts, days, seed, memory_limit)
+    finally:
+        cluster.stop()
+
+
 def run(
     size: str,
     accounts: int,
@@ -196,29 +229,34 @@ def run(
     memory_limit: str,
     out: Path,
 ) -> list[Figures]:
+    """Measure each engine; the rows of the engines measured are written even when another
+    engine fails, and the run then fails saying which and what to check."""
     results: list[Figures] = []
+    failures: list[str] = []
     with tempfile.TemporaryDirectory(prefix="customer-health-bench-") as tmp:
         for engine in engines:
-            if engine == "duckdb":
-                wh = replace(Warehouse.from_env("duckdb"), duckdb_path=Path(tmp) / "bench.duckdb")
-                results.append(measure(wh, size, accounts, days, seed, memory_limit))
-            else:
-                from customer_health.pgcluster import PgCluster
+            try:
+                results.append(
+                    _measure_engine(engine, Path(tmp), size, accounts, days, seed, memory_limit)
+                )
+            except SystemExit as exc:  # a stage failed: its own output is above
+                failures.append(f"{engine}: {exc}")
+        free_gb = shutil.disk_usage(tmp).free / 1e9
+    if results:
+        _report(results, out)
+    if failures:
+        kept = ", ".join(f.engine for f in results)
+        raise SystemExit(
+            "\n".join(failures)
+            + f"\n{free_gb:.1f} GB are free in {tempfile.gettempdir()}, where the warehouses "
+            "and the Postgres cluster live: a build that runs out of disk fails there (set "
+            "TMPDIR to a larger disk)." + (f" The rows of {kept} are in {out}." if results else "")
+        )
+    return results
 
-                cluster = PgCluster.start()
-                try:
-                    cluster.create_database("bench")
-                    wh = Warehouse(
-                        engine="postgres",
-                        pg_host=cluster.host,
-                        pg_port=cluster.port,
-                        pg_user=cluster.user,
-                        pg_password="",
-                        pg_dbname="bench",
-                    )
-                    results.append(measure(wh, size, accounts, days, seed, memory_limit))
-                finally:
-                    cluster.stop()
+
+def _report(results: list[Figures], out: Path) -> None:
+    """Add the rows to ``out`` and print them, with the slowest nodes and the time by kind."""
     if not out.exists():
         out.write_text("# Benchmarks\n\n" + HEADER)
     text = out.read_text()
@@ -249,7 +287,6 @@ def run(
             f"floor {pg.floor_s / duck.floor_s:.1f}×"
         )
     print(f"\nadded to the table in {out}")
-    return results
 
 
 def add_row(text: str, row: str) -> str:

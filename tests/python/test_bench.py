@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+
 from customer_health.bench import add_row
 
 TABLE = "# Benchmarks\n\n| a | b |\n| --- | --- |\n| 1 | 2 |\n\nA note under the table.\n"
@@ -49,3 +53,38 @@ def test_node_timings_are_summed_by_kind() -> None:
         ("unit_test.customer_health.a.t", 0.5),
     ]
     assert by_kind(timings) == {"model": (2, 3.5), "test": (1, 0.25), "unit_test": (1, 0.5)}
+
+
+def test_an_engine_that_fails_keeps_the_rows_of_the_others(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A Postgres build that ran out of disk after the DuckDB one had finished used to lose
+    the DuckDB figures too."""
+    from customer_health import bench
+
+    def measured(engine: str, *args: object) -> bench.Figures:
+        if engine == "postgres":
+            raise SystemExit("bench stage full on Postgres failed (see the output above)")
+        return bench.Figures(
+            size="M",
+            engine=engine,
+            accounts=10,
+            events=100,
+            floor_s=2.0,
+            full_s=10.0,
+            incremental_s=1.0,
+            peak_rss_mb=1024,
+            memory_limit="3GB",
+            warehouse_mb=12.0,
+            slowest=[],
+        )
+
+    monkeypatch.setattr(bench, "_measure_engine", measured)
+    out = tmp_path / "BENCHMARKS.md"
+    with pytest.raises(SystemExit) as failed:
+        bench.run("M", 10, 30, 1, ["duckdb", "postgres"], "3GB", out)
+    message = str(failed.value)
+    assert message.startswith("postgres: bench stage full on Postgres failed")
+    assert "GB are free in" in message and "TMPDIR" in message and str(out) in message
+    rows = [line for line in out.read_text().splitlines() if line.startswith("| 20")]
+    assert len(rows) == 1 and "| duckdb |" in rows[0] and "| 5.0× |" in rows[0]
