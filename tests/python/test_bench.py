@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from customer_health.bench import add_row
+from customer_health.bench import Figures, add_row
 
 TABLE = "# Benchmarks\n\n| a | b |\n| --- | --- |\n| 1 | 2 |\n\nA note under the table.\n"
 
@@ -21,23 +21,27 @@ def test_a_file_without_a_table_gets_the_row_at_the_end() -> None:
     assert add_row("# Benchmarks\n", "| 3 | 4 |") == "# Benchmarks\n| 3 | 4 |\n"
 
 
-def test_the_first_row_goes_under_an_empty_header() -> None:
-    from customer_health.bench import HEADER, Figures
-
-    figures = Figures(
+def figures(engine: str = "duckdb", incremental_s: float = 0.5) -> Figures:
+    """A measured engine: floor 2 s, full build 10 s."""
+    return Figures(
         size="M",
-        engine="duckdb",
+        engine=engine,
         accounts=10,
         events=100,
         floor_s=2.0,
         full_s=10.0,
-        incremental_s=0.5,
+        incremental_s=incremental_s,
         peak_rss_mb=1024,
         memory_limit="3GB",
         warehouse_mb=12.0,
         slowest=[],
     )
-    text = add_row("# Benchmarks\n\n" + HEADER + "\n## Earlier\n", figures.row())
+
+
+def test_the_first_row_goes_under_an_empty_header() -> None:
+    from customer_health.bench import HEADER
+
+    text = add_row("# Benchmarks\n\n" + HEADER + "\n## Earlier\n", figures().row())
     lines = text.splitlines()
     assert lines[4].startswith("| ") and "| 5.0× |" in lines[4] and "| 5.0% |" in lines[4]
     assert lines[5:7] == ["", "## Earlier"]
@@ -62,22 +66,10 @@ def test_an_engine_that_fails_keeps_the_rows_of_the_others(
     the DuckDB figures too."""
     from customer_health import bench
 
-    def measured(engine: str, *args: object) -> bench.Figures:
+    def measured(engine: str, *args: object) -> Figures:
         if engine == "postgres":
             raise SystemExit("bench stage full on Postgres failed (see the output above)")
-        return bench.Figures(
-            size="M",
-            engine=engine,
-            accounts=10,
-            events=100,
-            floor_s=2.0,
-            full_s=10.0,
-            incremental_s=1.0,
-            peak_rss_mb=1024,
-            memory_limit="3GB",
-            warehouse_mb=12.0,
-            slowest=[],
-        )
+        return figures(engine, incremental_s=1.0)
 
     monkeypatch.setattr(bench, "_measure_engine", measured)
     out = tmp_path / "BENCHMARKS.md"
