@@ -10,17 +10,34 @@ import pytest
 from . import shared_builds
 
 
-def test_the_workers_of_a_run_share_a_directory_and_one_process_has_none(
-    pytestconfig: pytest.Config,
-) -> None:
-    """`make test` runs two workers a file at a time: without the shared directory each would
-    build every book. Split otherwise (or in one process), nothing is shared."""
+def test_a_worker_sees_the_runs_directory_and_one_process_sees_none() -> None:
     in_worker = bool(os.environ.get("PYTEST_XDIST_WORKER"))
-    by_file = getattr(pytestconfig.option, "dist", "no") in ("loadfile", "loadscope")
     root = shared_builds.shared_dir()
-    assert (root is not None) == (in_worker and by_file)
-    if root is not None:
+    if not in_worker:
+        assert root is None
+    elif root is not None:
         assert root.is_dir()
+
+
+def test_the_controller_shares_only_when_each_file_runs_in_one_worker(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Split across workers, one file's module fixtures would create the same database twice
+    on the shared server. (monkeypatch puts back this run's own directory afterwards.)"""
+    monkeypatch.delenv(shared_builds.ENV, raising=False)
+    shared_builds.start_run("load")
+    assert shared_builds.ENV not in os.environ
+    shared_builds.start_run("loadfile")
+    root = Path(os.environ[shared_builds.ENV])
+    assert root.is_dir()
+    shared_builds.end_run()
+    assert shared_builds.ENV not in os.environ and not root.exists()
+
+
+def test_make_test_runs_each_file_in_one_worker() -> None:
+    """...so that `make test`'s workers share the books."""
+    makefile = (Path(__file__).resolve().parents[2] / "Makefile").read_text()
+    assert "-n 2 --dist loadfile" in makefile
 
 
 def test_the_first_caller_builds_and_the_others_load(
