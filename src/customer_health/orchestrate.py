@@ -2,7 +2,9 @@
 
 1. **Source gate.** Validate the raw sources with Great Expectations. If the gate fails, stop:
    dbt does not run, so the marts of the previous run stay as they were.
-2. **dbt build.** Seeds, models, snapshots and dbt tests.
+2. **dbt build.** Seeds, models, snapshots and data tests (:func:`nightly_build`): on a
+   warehouse that holds a build, the tests of the large incremental tables check the rows this
+   run rewrote; unit tests are CI's (``--all-tests`` runs both whole).
 3. **Mart check.** Validate the marts (distributions, coverage) and compare the tiers with the
    previous run (drift: a warning, never a failure).
 4. **Summary.** Write a JSON summary, and the GX Data Docs.
@@ -123,6 +125,35 @@ def resolve_vars(
     return as_of_date, merged
 
 
+# the relation whose presence says the warehouse holds a build (the nightly tests recent rows)
+BUILT_MARKER = "marts.mart_account_health_history"
+
+
+def nightly_build(
+    wh: Warehouse, dbt_vars: dict[str, Any] | None, *, all_tests: bool = False
+) -> tuple[list[str], dict[str, Any], str]:
+    """The dbt command of a scheduled run: (args, vars, what it tests, in words).
+
+    On a warehouse that already holds a build, the data tests of the models with a meta
+    test_window (the large incremental tables) check only the rows the run rewrites (the var
+    tests_on_recent_rows, macros/tests/get_where_subquery.sql), and unit tests, which check the
+    SQL's logic on fixed inputs and not the data, are left to CI (DECISIONLOG 49). The first
+    build, and ``all_tests``, test everything whole."""
+    merged = dict(dbt_vars or {})
+    if all_tests:
+        return ["build"], merged, "every test, whole tables"
+    try:
+        wh.query_df(f"select 1 as built from {BUILT_MARKER} where 1 = 0")
+        has_build = True
+    except Exception:  # the first build: nothing to compare with, test everything
+        has_build = False
+    args = ["build", "--exclude-resource-type", "unit_test"]
+    if not has_build:
+        return args, merged, "data tests on whole tables (first build); unit tests left to CI"
+    merged.setdefault("tests_on_recent_rows", True)
+    return args, merged, "data tests on the rows this run rewrote; unit tests left to CI"
+
+
 def parse_vars(text: str | None) -> dict[str, Any]:
     """``--vars`` as dbt takes it: a YAML (or JSON) mapping, e.g. ``{score_grain: week}``."""
     if not text:
@@ -147,12 +178,14 @@ def run_pipeline(
     echo: Callable[..., None] = click.echo,
     dbt_vars: dict[str, Any] | None = None,
     mart_bounds_path: Path | None = None,
+    all_tests: bool = False,
 ) -> RunResult:
     """Gate, build, check; write the summary. Never raises: the exit code says what happened.
 
     ``dbt_vars`` go to dbt as ``--vars`` (their ``as_of_date``, or ``as_of_date``, is the date
     the gate and the mart check use too); ``mart_bounds_path`` configures the distribution
-    checks (see :func:`quality.mart_bounds`)."""
+    checks (see :func:`quality.mart_bounds`); ``all_tests`` runs unit tests and tests whole
+    tables (:func:`nightly_build`)."""
     summary_path = summary_path.resolve()
     docs_dir = docs_dir.resolve()
     started_at = datetime.now(UTC)
@@ -263,9 +296,11 @@ def run_pipeline(
                 echo(f"      note: {note}")
 
             # ---------------------------------------------------------------- 2. dbt
-            steps.start("dbt_build", "dbt build (seeds, models, snapshots, tests)")
+            build_args, build_vars, tested = nightly_build(wh, dbt_vars, all_tests=all_tests)
+            summary["dbt_tests"] = tested
+            steps.start("dbt_build", f"dbt build (seeds, models, snapshots; {tested})")
             try:
-                dbt_runner.run(["build"], wh, dbt_vars=dbt_vars or None, quiet=True)
+                dbt_runner.run(build_args, wh, dbt_vars=build_vars or None, quiet=True)
             except dbt_runner.DbtError as exc:
                 steps.finish("failed")
                 echo(click.style(str(exc), fg="red"), err=True)
@@ -664,6 +699,13 @@ def _print_end(
     help="YAML file of distribution bounds that fail the mart check when broken (default: "
     f"${quality.MART_BOUNDS_ENV}; unset, the distribution checks only warn).",
 )
+@click.option(
+    "--all-tests",
+    is_flag=True,
+    help="Run dbt's unit tests too and every data test on whole tables. By default, on a "
+    "warehouse that holds a build, the large incremental tables are tested on the rows the run "
+    "rewrote, and unit tests are left to CI.",
+)
 def run_command(
     target: str | None,
     as_of_date: datetime | None,
@@ -671,6 +713,7 @@ def run_command(
     docs_dir: Path | None,
     vars_text: str | None,
     mart_bounds: Path | None,
+    all_tests: bool,
 ) -> None:
     """Validate the sources, dbt build, check the marts, write a JSON summary.
 
@@ -691,5 +734,6 @@ def run_command(
         docs_dir=docs_dir or reports / "data_docs",
         dbt_vars=dbt_vars,
         mart_bounds_path=mart_bounds,
+        all_tests=all_tests,
     )
     sys.exit(result.exit_code)

@@ -24,6 +24,9 @@ from customer_health.warehouse import Warehouse, duckdb_settings
 
 from .conftest import duckdb_warehouse
 
+# the dbt command of a nightly run on a warehouse that holds a build (unit tests are CI's)
+NIGHTLY = ["build", "--exclude-resource-type", "unit_test"]
+
 MART_FINGERPRINT = (
     "select count(*) as accounts, round(sum(health_score), 6) as score_sum, "
     "round(sum(health_score * (length(account_id) + 1)), 6) as score_checksum, "
@@ -38,6 +41,7 @@ class Run:
     summary: dict
     summary_path: Path
     docs_dir: Path
+    node_kinds: set[str] | None = None
 
 
 def invoke(wh: Warehouse, out: Path, *args: str) -> Run:
@@ -82,10 +86,14 @@ def no_dbt(monkeypatch: pytest.MonkeyPatch, kwargs: list[dict] | None = None) ->
 
 @pytest.fixture(scope="module")
 def first_run(duck_built: Warehouse, tmp_path_factory: pytest.TempPathFactory):
-    """One full run (gate, dbt build, mart check) on a copy of the demo book."""
+    """One full run (gate, dbt build, mart check) on a copy of the demo book, and the kinds of
+    dbt node the build ran."""
     base = tmp_path_factory.mktemp("run")
     wh = copy_of(duck_built, base / "wh")
-    return wh, invoke(wh, base / "reports")
+    run = invoke(wh, base / "reports")
+    results = json.loads((dbt_runner.target_path(wh) / "run_results.json").read_text())
+    run.node_kinds = {r["unique_id"].split(".")[0] for r in results["results"]}
+    return wh, run
 
 
 def test_run_ok(first_run) -> None:
@@ -97,6 +105,11 @@ def test_run_ok(first_run) -> None:
     assert all(s["status"] == "passed" and s["seconds"] >= 0 for s in summary["steps"])
     assert summary["as_of_date"] == summary["score_date"]
     assert summary["warehouse"]["engine"] == "duckdb"
+    # the copy holds a build: a nightly run, whose unit tests are CI's (DECISIONLOG 49)
+    assert summary["dbt_tests"] == "data tests on the rows this run rewrote; unit tests left to CI"
+    assert run.node_kinds is not None
+    assert {"model", "test", "seed", "snapshot"} <= run.node_kinds
+    assert "unit_test" not in run.node_kinds
     phases = {s["phase"] for s in summary["suites"]}
     assert phases == {"source", "mart"} and all(s["success"] for s in summary["suites"])
     assert summary["drift"]["status"] == "skipped"  # first run: nothing to compare with
@@ -170,7 +183,7 @@ def test_drift_warning_when_many_tiers_changed(
 
     run = invoke(wh, out)
 
-    assert calls == [["build"]]
+    assert calls == [NIGHTLY]
     assert run.result.exit_code == 0, run.result.output  # a warning is not a failure
     drift = run.summary["drift"]
     assert drift["status"] == "warning"
@@ -239,7 +252,11 @@ def test_vars_reach_dbt_and_set_the_gates_as_of_date(
         first_run[0], tmp_path, "--vars", f"{{as_of_date: {score_date}, score_grain: day}}"
     )
     assert run.result.exit_code == 0, run.result.output
-    assert kwargs[0]["dbt_vars"] == {"as_of_date": score_date, "score_grain": "day"}
+    assert kwargs[0]["dbt_vars"] == {
+        "as_of_date": score_date,
+        "score_grain": "day",
+        "tests_on_recent_rows": True,  # the warehouse holds a build (DECISIONLOG 49)
+    }
     assert run.summary["as_of_date"] == score_date
     assert run.summary["as_of_date_source"] == "option"
 
@@ -274,6 +291,54 @@ def test_build_passes_vars_to_dbt_and_prints_early_activity(
     assert "Activity before account creation: none." in result.output
     bad = CliRunner().invoke(main, ["build", "--target", "duckdb", "--vars", "[1, 2]"])
     assert bad.exit_code == 2 and "must be a mapping" in bad.output
+
+
+def test_the_first_build_and_all_tests_test_everything(tmp_path: Path, first_run) -> None:
+    empty = duckdb_warehouse(tmp_path)
+    duckdb.connect(str(empty.duckdb_path)).close()
+    args, dbt_vars, said = orchestrate.nightly_build(empty, {"score_grain": "day"})
+    assert args == NIGHTLY and dbt_vars == {"score_grain": "day"}
+    assert said.startswith("data tests on whole tables (first build)")
+    assert orchestrate.nightly_build(first_run[0], None)[:2] == (
+        NIGHTLY,
+        {"tests_on_recent_rows": True},
+    )
+    assert orchestrate.nightly_build(first_run[0], {"a": 1}, all_tests=True)[:2] == (
+        ["build"],
+        {"a": 1},
+    )
+
+
+def test_a_nightly_tests_the_rows_it_rewrote_and_all_tests_every_row(
+    first_run, tmp_path: Path
+) -> None:
+    """A duplicate planted at the oldest score date is outside the rows a nightly run rewrites
+    and tests; one planted on the latest event day is inside. --all-tests finds both."""
+    wh = copy_of(first_run[0], tmp_path / "wh")
+    scores, days = "intermediate.int_scoring__factor_scores", "intermediate.int_usage__user_days"
+    wh.execute(
+        f"insert into {scores} select * from {scores} "
+        f"where score_date = (select min(score_date) from {scores}) limit 1",
+        f"insert into {days} select * from {days} "
+        f"where event_date = (select max(event_date) from {days}) limit 1",
+    )
+    uniqueness = [
+        f"{model},test_name:unique_combination_of_columns"
+        for model in ("int_scoring__factor_scores", "int_usage__user_days")
+    ]
+
+    def failing(dbt_vars: dict) -> set[str]:
+        result = dbt_runner.run(
+            ["test", "--select", *uniqueness], wh, dbt_vars=dbt_vars, quiet=True, check=False
+        )
+        ran = {r.node.attached_node: str(r.status) for r in result.result.results}
+        assert len(ran) == 2, ran
+        return {node.split(".")[-1] for node, status in ran.items() if status == "fail"}
+
+    nightly_vars = orchestrate.nightly_build(wh, None)[1]
+    assert failing(nightly_vars) == {"int_usage__user_days"}
+    every_row = orchestrate.nightly_build(wh, None, all_tests=True)[1]
+    assert failing(every_row) == {"int_scoring__factor_scores", "int_usage__user_days"}
 
 
 def test_calibrate_says_when_the_proposal_changes_nothing() -> None:

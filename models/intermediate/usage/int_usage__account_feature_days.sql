@@ -11,6 +11,9 @@
         ),
         partition_by=(['event_date'] if target.type == 'spark' else none),
         on_schema_change='append_new_columns',
+        meta={'test_window': {
+            'column': 'event_date', 'datepart': 'day', 'lookback_var': 'events_lookback_days'
+        }},
     )
 }}
 

@@ -21,6 +21,7 @@
         ),
         partition_by=(['score_date'] if target.type == 'spark' else none),
         on_schema_change='append_new_columns',
+        meta={'test_window': score_date_test_window()},
         post_hook=[
             "{{ prune_history_dates(this, ref('int_scoring__score_dates')) }}"
         ],

@@ -1,3 +1,5 @@
+{{ config(meta={'test_window': events_test_window()}) }}
+
 with
 
 renamed as (

@@ -42,7 +42,7 @@ from dagster_dbt import (
 from dagster_dbt.dbt_project import using_dagster_dev
 
 from customer_health import dbt as dbt_runner
-from customer_health import quality
+from customer_health import orchestrate, quality
 from customer_health.orchestration import gates
 from customer_health.warehouse import Warehouse
 
@@ -132,7 +132,9 @@ def build_definitions(
     ) -> Iterator[Any]:
         wh = health.warehouse()
         _, dbt_vars = health.run_vars()
-        args = ["build", *(["--vars", json.dumps(dbt_vars)] if dbt_vars else [])]
+        # the nightly's tests, as `customer-health run` runs them (DECISIONLOG 49)
+        args, dbt_vars, _ = orchestrate.nightly_build(wh, dbt_vars, all_tests=health.all_tests)
+        args = [*args, *(["--vars", json.dumps(dbt_vars)] if dbt_vars else [])]
         with gates.run_lock(wh):
             # the dbt process inherits the environment: point its profile at this warehouse
             with dbt_runner._environ(wh.env()):

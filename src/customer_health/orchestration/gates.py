@@ -67,6 +67,12 @@ class CustomerHealthResource(ConfigurableResource):
     mart_bounds: str | None = Field(
         default=None, description="YAML file of distribution bounds that fail the mart check"
     )
+    all_tests: bool = Field(
+        default=False,
+        description="unit tests too, and every data test on whole tables, as "
+        "`customer-health run --all-tests` (by default the large incremental tables are tested "
+        "on the rows the run rewrote)",
+    )
 
     def warehouse(self) -> Warehouse:
         wh = Warehouse.from_env(self.target)
