@@ -34,6 +34,9 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+BASE_PREFIX = "customer-health-pg-"
+
+
 @dataclass
 class PgCluster:
     base: Path
@@ -48,11 +51,14 @@ class PgCluster:
         return self.base / "data"
 
     @classmethod
-    def start(cls) -> PgCluster:
+    def start(cls, parent: Path | None = None) -> PgCluster:
+        """initdb and start a server in a new temp dir (under ``parent`` if given: whoever
+        owns ``parent`` can stop it with :meth:`stop_under`, even if this process dies before
+        it returns)."""
         initdb, pg_ctl = find_binary("initdb"), find_binary("pg_ctl")
         if not initdb or not pg_ctl:
             raise RuntimeError(INSTALL_HINT)
-        base = Path(tempfile.mkdtemp(prefix="customer-health-pg-"))
+        base = Path(tempfile.mkdtemp(prefix=BASE_PREFIX, dir=parent))
         os.chmod(base, 0o755)
         run_as: list[str] = []
         if os.geteuid() == 0:  # initdb refuses to run as root: use the postgres system user
@@ -149,6 +155,20 @@ class PgCluster:
             copy = f' template "{template}"' if template else ""
             cur.execute(f'create database "{name}"{copy}')
         con.close()
+
+    @classmethod
+    def stop_under(cls, parent: Path) -> int:
+        """Stop every server started under ``parent`` (:meth:`start`) and still running; return
+        how many were."""
+        pg_ctl = find_binary("pg_ctl")
+        stopped = 0
+        for pid_file in sorted(parent.glob(f"{BASE_PREFIX}*/data/postmaster.pid")):
+            base = pid_file.parent.parent
+            run_as = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+            if pg_ctl:
+                cls(base=base, port=0, pg_ctl=pg_ctl, run_as=run_as).stop()
+                stopped += 1
+        return stopped
 
     def stop(self) -> None:
         subprocess.run(

@@ -114,7 +114,9 @@ def shared_cluster() -> PgCluster:
         fields = {**asdict(cluster), "base": str(cluster.base)}
         (place / "cluster.json").write_text(json.dumps(fields))
 
-    return once("pg_cluster", PgCluster.start, save, cluster_at)
+    # under the shared directory: if this worker dies before saving, the controller still
+    # finds the server and stops it
+    return once("pg_cluster", lambda: PgCluster.start(parent=shared_dir()), save, cluster_at)
 
 
 def cluster_at(place: Path) -> PgCluster:
@@ -132,6 +134,7 @@ def start_run(dist: str) -> None:
     across workers, one file's module fixtures would build the same database twice."""
     if dist in ("loadfile", "loadscope"):
         os.environ[ENV] = tempfile.mkdtemp(prefix="customer-health-tests-")
+        os.chmod(os.environ[ENV], 0o755)  # the shared server's files belong to `postgres`
 
 
 def end_run() -> None:
@@ -141,6 +144,5 @@ def end_run() -> None:
     if not value:
         return
     root = Path(value)
-    if (root / "pg_cluster" / "cluster.json").exists():
-        cluster_at(root / "pg_cluster").stop()
+    PgCluster.stop_under(root)
     shutil.rmtree(root, ignore_errors=True)

@@ -97,3 +97,25 @@ def test_the_longest_files_named_to_run_first_exist() -> None:
 
     here = Path(__file__).resolve().parent
     assert [name for name in LONGEST_FIRST if not (here / name).is_file()] == []
+
+
+@pytest.mark.postgres
+def test_the_controller_stops_a_server_whose_worker_died_before_saving_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A worker that starts the shared server and dies before writing cluster.json leaves a
+    running server: the controller finds it under the run's directory and stops it."""
+    import psycopg2
+
+    from customer_health.pgcluster import PgCluster
+
+    monkeypatch.delenv(shared_builds.ENV, raising=False)
+    shared_builds.start_run("loadfile")
+    root = Path(os.environ[shared_builds.ENV])
+    cluster = PgCluster.start(parent=root)  # ... and nobody saves it
+    assert cluster.base.parent == root
+    psycopg2.connect(host=cluster.host, port=cluster.port, user=cluster.user).close()
+    shared_builds.end_run()
+    assert not root.exists()
+    with pytest.raises(psycopg2.OperationalError):
+        psycopg2.connect(host=cluster.host, port=cluster.port, user=cluster.user, connect_timeout=3)
