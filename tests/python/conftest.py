@@ -249,7 +249,13 @@ def truncated_build(duck_built: Warehouse, tmp_path_factory: pytest.TempPathFact
         wh = copy_duckdb(duck_built, directory)
         truncate_at(wh, d)
         dbt_runner.run(
-            ["build", "--full-refresh", "--exclude", "test_type:data"],
+            [
+                "build",
+                "--full-refresh",
+                "--exclude",
+                "resource_type:test",
+                "resource_type:unit_test",
+            ],
             wh,
             dbt_vars={"as_of_date": d.isoformat()},
             quiet=True,

@@ -35,7 +35,9 @@ def bad_built(
         wh = pg_warehouse(request.getfixturevalue("pg_cluster"), "customer_health_bad")
     loader.generate_and_load(wh, progress=False, **badbook.BOOK)
     planted = badbook.plant(wh)
-    dbt_runner.run(["build", "--full-refresh"], wh, quiet=True)
+    dbt_runner.run(
+        ["build", "--full-refresh", "--exclude-resource-type", "unit_test"], wh, quiet=True
+    )
     yield wh, planted
 
 

@@ -135,7 +135,9 @@ def test_the_expansion_factors_pick_up_late_events_and_equal_a_full_refresh(
         f"'{account}', 'UNEW00001', 'dashboards', "
         f"timestamptz '{as_of - timedelta(days=3)} 10:00:00+00', null, now(), false)"
     )
-    dbt_runner.run(["build", "--exclude", "test_type:data"], wh, quiet=True)
+    dbt_runner.run(
+        ["build", "--exclude", "resource_type:test", "resource_type:unit_test"], wh, quiet=True
+    )
 
     def snapshot() -> pd.DataFrame:
         frame = wh.query_df(f"select * from {factors}")
@@ -309,7 +311,9 @@ def no_seats_crm_or_plan_changes(tmp_path_factory: pytest.TempPathFactory) -> It
     loader.generate_and_load(wh, progress=False, accounts=60, days=240, seed=5)
     for table in ("raw_product.seats", "raw_crm.activities", "raw_billing.plan_changes"):
         wh.execute(f"delete from {table}")
-    dbt_runner.run(["build", "--full-refresh"], wh, quiet=True)
+    dbt_runner.run(
+        ["build", "--full-refresh", "--exclude-resource-type", "unit_test"], wh, quiet=True
+    )
     yield wh
 
 

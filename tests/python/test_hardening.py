@@ -78,7 +78,9 @@ def test_running_twice_on_the_same_inputs_gives_identical_marts(
 ) -> None:
     wh = copy_of(duck_built, tmp_path)
     before = {r: snapshot_of(wh, r) for r in PUBLIC + ["snapshots.snap_account_health"]}
-    dbt_runner.run(["build", "--exclude", "test_type:data"], wh, quiet=True)
+    dbt_runner.run(
+        ["build", "--exclude", "resource_type:test", "resource_type:unit_test"], wh, quiet=True
+    )
     for relation, frame in before.items():
         after = snapshot_of(wh, relation)
         pd.testing.assert_frame_equal(frame, after, obj=relation)
@@ -165,7 +167,13 @@ def next_day(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
             f"where _loaded_at >= timestamptz '{last_day} 00:00:00+00'",
         )
         dbt_runner.run(
-            ["build", "--full-refresh", "--exclude", "test_type:data"],
+            [
+                "build",
+                "--full-refresh",
+                "--exclude",
+                "resource_type:test",
+                "resource_type:unit_test",
+            ],
             wh,
             dbt_vars={"as_of_date": (last_day - timedelta(days=1)).isoformat()},
             quiet=True,
@@ -249,7 +257,7 @@ def next_day(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
         f"date '{old.score_date}', 'canary', 0)",
     )
     result = dbt_runner.run(
-        ["build", "--exclude", "test_type:data"],
+        ["build", "--exclude", "resource_type:test", "resource_type:unit_test"],
         wh,
         dbt_vars={"as_of_date": run_as_of.isoformat()},
         quiet=True,
@@ -278,7 +286,7 @@ def next_day(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
     compared = incremental_models + PUBLIC + QUARANTINE
     incremental = {r: snapshot_of(wh, r) for r in compared}
     dbt_runner.run(
-        ["build", "--full-refresh", "--exclude", "test_type:data"],
+        ["build", "--full-refresh", "--exclude", "resource_type:test", "resource_type:unit_test"],
         wh,
         dbt_vars={"as_of_date": run_as_of.isoformat()},
         quiet=True,

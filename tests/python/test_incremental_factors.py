@@ -105,7 +105,9 @@ def test_late_rows_of_each_family_are_picked_up_and_equal_a_full_refresh(
     before = {relation: snapshot_of(wh, relation) for relation in FACTORS}
     tampered = {relation: tamper_an_old_row(wh, relation, as_of) for relation in FACTORS}
 
-    dbt_runner.run(["build", "--exclude", "test_type:data"], wh, quiet=True)
+    dbt_runner.run(
+        ["build", "--exclude", "resource_type:test", "resource_type:unit_test"], wh, quiet=True
+    )
 
     incremental = {relation: snapshot_of(wh, relation) for relation in FACTORS}
     for relation, key in tampered.items():
@@ -145,7 +147,12 @@ def test_moving_as_of_date_one_day_on_equals_a_full_refresh(
     dates_before = {r: set(snapshot_of(wh, r)["score_date"]) for r in relations}
     dbt_vars = {"as_of_date": str(next_day)}
 
-    dbt_runner.run(["build", "--exclude", "test_type:data"], wh, dbt_vars=dbt_vars, quiet=True)
+    dbt_runner.run(
+        ["build", "--exclude", "resource_type:test", "resource_type:unit_test"],
+        wh,
+        dbt_vars=dbt_vars,
+        quiet=True,
+    )
     incremental = {r: snapshot_of(wh, r) for r in relations}
     score_dates = set(
         snapshot_of(wh, "intermediate.int_scoring__score_dates")["score_date"].tolist()

@@ -114,7 +114,9 @@ def no_billing(
     loader.generate_and_load(wh, progress=False, accounts=60, days=240, seed=11)
     for name in BILLING_TABLES:
         wh.execute(f"delete from raw_billing.{name}")
-    dbt_runner.run(["build", "--full-refresh"], wh, quiet=True)
+    dbt_runner.run(
+        ["build", "--full-refresh", "--exclude-resource-type", "unit_test"], wh, quiet=True
+    )
     yield wh
 
 

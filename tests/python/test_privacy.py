@@ -475,11 +475,13 @@ def erased(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     held_after_erase = holders(wh, account_needles | person.needles)
     counts_after_erase = row_counts(wh, account)
 
-    # DuckDB runs the project's tests too (an erasure leaves a warehouse that passes them);
-    # Postgres only rebuilds, which is the point here, in a fraction of the time (its unit
-    # tests read no warehouse data: pg_built runs them)
+    # DuckDB runs the project's data tests too (an erasure leaves a warehouse that passes
+    # them); Postgres only rebuilds, which is the point here, in a fraction of the time. Unit
+    # tests read no warehouse data: duck_built and pg_built run them
     exclude = (
-        [] if engine == "duckdb" else ["--exclude", "resource_type:test", "resource_type:unit_test"]
+        ["--exclude", "resource_type:unit_test"]
+        if engine == "duckdb"
+        else ["--exclude", "resource_type:test", "resource_type:unit_test"]
     )
     dbt_runner.run(["build", *exclude], wh, quiet=True)
     return Erased(

@@ -220,7 +220,10 @@ def test_policies_and_grants_survive_a_rebuild_and_an_incremental_run(two_orgs: 
         r: rows_by_org(reader, r, has_org) for r, has_org in public_tables(two_orgs).items()
     }
     dbt_runner.run(
-        ["build", "--exclude", "test_type:data"], two_orgs, dbt_vars=DBT_VARS, quiet=True
+        ["build", "--exclude", "resource_type:test", "resource_type:unit_test"],
+        two_orgs,
+        dbt_vars=DBT_VARS,
+        quiet=True,
     )
     after = table_oids(two_orgs)
     history = "marts.mart_account_health_history"

@@ -29,7 +29,7 @@ CHECK = [
 
 def build(wh: Warehouse, as_of) -> pd.DataFrame:
     dbt_runner.run(
-        ["build", "--exclude", "test_type:data"],
+        ["build", "--exclude", "resource_type:test", "resource_type:unit_test"],
         wh,
         dbt_vars={"as_of_date": as_of.isoformat()},
         quiet=True,
