@@ -125,33 +125,64 @@ def resolve_vars(
     return as_of_date, merged
 
 
-# the relation whose presence says the warehouse holds a build (the nightly tests recent rows)
-BUILT_MARKER = "marts.mart_account_health_history"
+# the mart whose score date says what the warehouse's last build scored
+BUILT_MARKER = "marts.mart_account_health"
+WHOLE = "data tests on whole tables ({why}); unit tests left to CI"
 
 
 def nightly_build(
-    wh: Warehouse, dbt_vars: dict[str, Any] | None, *, all_tests: bool = False
+    wh: Warehouse,
+    dbt_vars: dict[str, Any] | None,
+    *,
+    all_tests: bool = False,
+    as_of: date | None = None,
+    previous_failed: bool = False,
 ) -> tuple[list[str], dict[str, Any], str]:
     """The dbt command of a scheduled run: (args, vars, what it tests, in words).
 
-    On a warehouse that already holds a build, the data tests of the models with a meta
-    test_window (the large incremental tables) check only the rows the run rewrites (the var
-    tests_on_recent_rows, macros/tests/get_where_subquery.sql), and unit tests, which check the
-    SQL's logic on fixed inputs and not the data, are left to CI (DECISIONLOG 49). The first
-    build, and ``all_tests``, test everything whole."""
+    Unit tests, which check the SQL's logic on fixed inputs and not the data, are left to CI.
+    When the previous night went well, the data tests of the models with a meta test_window
+    (the large incremental tables) check only the rows this run rewrites (the var
+    tests_on_recent_rows, macros/tests/get_where_subquery.sql; DECISIONLOG 49). Every row is
+    tested on the first build, after a failed run (``previous_failed``: its bad rows would
+    leave the window untested), when the last build scored a date more than a day before
+    ``as_of`` (the window would miss the nights between), and with ``all_tests``, which runs
+    the unit tests too."""
     merged = dict(dbt_vars or {})
     if all_tests:
         return ["build"], merged, "every test, whole tables"
-    try:
-        wh.query_df(f"select 1 as built from {BUILT_MARKER} where 1 = 0")
-        has_build = True
-    except Exception:  # the first build: nothing to compare with, test everything
-        has_build = False
     args = ["build", "--exclude-resource-type", "unit_test"]
-    if not has_build:
-        return args, merged, "data tests on whole tables (first build); unit tests left to CI"
+    try:
+        frame = wh.query_df(f"select max(score_date) as d from {BUILT_MARKER}")
+        last = frame["d"][0]
+        last_scored = None if last is None or str(last) in ("NaT", "nan") else _as_date(last)
+    except Exception:  # no build yet
+        return args, merged, WHOLE.format(why="first build")
+    if previous_failed:
+        return args, merged, WHOLE.format(why="the previous run failed")
+    if as_of is None and merged.get("as_of_date"):
+        as_of = date.fromisoformat(str(merged["as_of_date"])[:10])
+    if last_scored is None or (as_of is not None and (as_of - last_scored).days > 1):
+        gap = f"{(as_of - last_scored).days} days" if as_of and last_scored else "an empty mart"
+        return args, merged, WHOLE.format(why=f"the last build scored {last_scored}: {gap}")
     merged.setdefault("tests_on_recent_rows", True)
     return args, merged, "data tests on the rows this run rewrote; unit tests left to CI"
+
+
+def _as_date(value: Any) -> date:
+    import pandas as pd
+
+    return pd.Timestamp(value).date()
+
+
+def previous_run_failed(summary_path: Path) -> bool:
+    """Whether the run that last wrote ``summary_path`` ended in a dbt build or mart check
+    failure (a gate failure left dbt unrun: its marts are the night before's)."""
+    try:
+        previous = json.loads(summary_path.read_text())
+    except (OSError, ValueError):
+        return False
+    return previous.get("exit_code") in (EXIT_DBT_BUILD, EXIT_MART_CHECK, EXIT_ERROR)
 
 
 def parse_vars(text: str | None) -> dict[str, Any]:
@@ -188,6 +219,7 @@ def run_pipeline(
     tables (:func:`nightly_build`)."""
     summary_path = summary_path.resolve()
     docs_dir = docs_dir.resolve()
+    previous_failed = previous_run_failed(summary_path)
     started_at = datetime.now(UTC)
     clock = time.perf_counter()
     steps = _Steps(echo, total=3)
@@ -296,7 +328,13 @@ def run_pipeline(
                 echo(f"      note: {note}")
 
             # ---------------------------------------------------------------- 2. dbt
-            build_args, build_vars, tested = nightly_build(wh, dbt_vars, all_tests=all_tests)
+            build_args, build_vars, tested = nightly_build(
+                wh,
+                dbt_vars,
+                all_tests=all_tests,
+                as_of=gate.as_of_date,
+                previous_failed=previous_failed,
+            )
             summary["dbt_tests"] = tested
             steps.start("dbt_build", f"dbt build (seeds, models, snapshots; {tested})")
             try:

@@ -12,10 +12,12 @@ from __future__ import annotations
 import json
 import shutil
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
 import pytest
+import yaml
 from click.testing import CliRunner, Result
 
 from customer_health import dbt as dbt_runner
@@ -23,6 +25,8 @@ from customer_health import orchestrate, quality
 from customer_health.warehouse import Warehouse, duckdb_settings
 
 from .conftest import duckdb_warehouse
+
+WEEK = timedelta(days=7)
 
 # the dbt command of a nightly run on a warehouse that holds a build (unit tests are CI's)
 NIGHTLY = ["build", "--exclude-resource-type", "unit_test"]
@@ -66,6 +70,11 @@ def copy_of(wh: Warehouse, directory: Path) -> Warehouse:
     con.close()
     shutil.copyfile(wh.duckdb_path, copy.duckdb_path)  # type: ignore[arg-type]
     return copy
+
+
+def project_vars() -> dict:
+    project = yaml.safe_load((dbt_runner.project_dir() / "dbt_project.yml").read_text())
+    return project["vars"]
 
 
 def fingerprint(wh: Warehouse) -> tuple:
@@ -293,52 +302,88 @@ def test_build_passes_vars_to_dbt_and_prints_early_activity(
     assert bad.exit_code == 2 and "must be a mapping" in bad.output
 
 
-def test_the_first_build_and_all_tests_test_everything(tmp_path: Path, first_run) -> None:
+def test_the_first_build_a_failed_night_a_gap_and_all_tests_test_everything(
+    tmp_path: Path, first_run
+) -> None:
     empty = duckdb_warehouse(tmp_path)
     duckdb.connect(str(empty.duckdb_path)).close()
     args, dbt_vars, said = orchestrate.nightly_build(empty, {"score_grain": "day"})
     assert args == NIGHTLY and dbt_vars == {"score_grain": "day"}
-    assert said.startswith("data tests on whole tables (first build)")
-    assert orchestrate.nightly_build(first_run[0], None)[:2] == (
+    assert said == "data tests on whole tables (first build); unit tests left to CI"
+    wh = first_run[0]
+    scored = date.fromisoformat(first_run[1].summary["score_date"])
+    # the night after the last build: its rows
+    assert orchestrate.nightly_build(wh, None, as_of=scored + timedelta(days=1))[:2] == (
         NIGHTLY,
         {"tests_on_recent_rows": True},
     )
-    assert orchestrate.nightly_build(first_run[0], {"a": 1}, all_tests=True)[:2] == (
-        ["build"],
-        {"a": 1},
-    )
+    # nights were missed: the window would not reach back to them
+    args, dbt_vars, said = orchestrate.nightly_build(wh, {"as_of_date": str(scored + WEEK)})
+    assert args == NIGHTLY and "tests_on_recent_rows" not in dbt_vars
+    assert said.startswith(f"data tests on whole tables (the last build scored {scored}: 7 days")
+    # the previous run failed: its bad rows may have left the window
+    failed = orchestrate.nightly_build(wh, None, as_of=scored, previous_failed=True)
+    assert "tests_on_recent_rows" not in failed[1] and "previous run failed" in failed[2]
+    assert orchestrate.nightly_build(wh, {"a": 1}, all_tests=True)[:2] == (["build"], {"a": 1})
+
+
+def test_a_failed_run_makes_the_next_one_test_everything(first_run, tmp_path: Path) -> None:
+    summary = tmp_path / "run_summary.json"
+    assert not orchestrate.previous_run_failed(summary)  # none yet
+    summary.write_text(json.dumps({"exit_code": orchestrate.EXIT_DBT_BUILD}))
+    assert orchestrate.previous_run_failed(summary)
+    summary.write_text(json.dumps({"exit_code": orchestrate.EXIT_SOURCE_GATE}))
+    assert not orchestrate.previous_run_failed(summary)  # dbt did not run: nothing was written
 
 
 def test_a_nightly_tests_the_rows_it_rewrote_and_all_tests_every_row(
     first_run, tmp_path: Path
 ) -> None:
-    """A duplicate planted at the oldest score date is outside the rows a nightly run rewrites
-    and tests; one planted on the latest event day is inside. --all-tests finds both."""
+    """Planted: a duplicate at the oldest score date (outside the rows a nightly rewrites), a
+    duplicate event day at the window's first day (inside), factor evidence without a date, and
+    an old copy of a recent event's key. The nightly finds all but the first; --all-tests
+    finds all four."""
     wh = copy_of(first_run[0], tmp_path / "wh")
     scores, days = "intermediate.int_scoring__factor_scores", "intermediate.int_usage__user_days"
+    events = "staging.base_product__events"
+    evidence = "intermediate.int_scoring__factor_evidence"
+    lookback = int(project_vars()["events_lookback_days"])
     wh.execute(
         f"insert into {scores} select * from {scores} "
         f"where score_date = (select min(score_date) from {scores}) limit 1",
-        f"insert into {days} select * from {days} "
-        f"where event_date = (select max(event_date) from {days}) limit 1",
+        f"insert into {days} select * from {days} where event_date = (select "
+        f"max(event_date) - interval {lookback} day from {days}) limit 1",
+        f"create temp table undated as select * from {evidence} limit 1",
+        "update undated set score_date = null",
+        f"insert into {evidence} select * from undated",
+        f"create temp table old_copy as select * from {events} "
+        f"where loaded_at = (select max(loaded_at) from {events}) limit 1",
+        "update old_copy set loaded_at = loaded_at - interval 400 day",
+        f"insert into {events} select * from old_copy",
     )
-    uniqueness = [
-        f"{model},test_name:unique_combination_of_columns"
-        for model in ("int_scoring__factor_scores", "int_usage__user_days")
-    ]
+    planted = {
+        "int_scoring__factor_scores": "unique_combination_of_columns",
+        "int_usage__user_days": "unique_combination_of_columns",
+        "base_product__events": "unique",
+    }
+    select = [f"{model},test_name:{name}" for model, name in planted.items()]
+    select.append("int_scoring__factor_evidence,test_name:not_null")
 
     def failing(dbt_vars: dict) -> set[str]:
         result = dbt_runner.run(
-            ["test", "--select", *uniqueness], wh, dbt_vars=dbt_vars, quiet=True, check=False
+            ["test", "--select", *select], wh, dbt_vars=dbt_vars, quiet=True, check=False
         )
-        ran = {r.node.attached_node: str(r.status) for r in result.result.results}
-        assert len(ran) == 2, ran
-        return {node.split(".")[-1] for node, status in ran.items() if status == "fail"}
+        ran = {r.node.name: str(r.status) for r in result.result.results}
+        assert "not_null_int_scoring__factor_evidence_score_date" in ran, ran
+        return {name for name, status in ran.items() if status == "fail"}
 
-    nightly_vars = orchestrate.nightly_build(wh, None)[1]
-    assert failing(nightly_vars) == {"int_usage__user_days"}
-    every_row = orchestrate.nightly_build(wh, None, all_tests=True)[1]
-    assert failing(every_row) == {"int_scoring__factor_scores", "int_usage__user_days"}
+    nightly = failing(orchestrate.nightly_build(wh, None)[1])
+    every_row = failing(orchestrate.nightly_build(wh, None, all_tests=True)[1])
+    found_at_night = {model for model in planted if any(model in name for name in nightly)}
+    assert found_at_night == {"int_usage__user_days", "base_product__events"}, nightly
+    assert "not_null_int_scoring__factor_evidence_score_date" in nightly
+    assert {model for model in planted if any(model in name for name in every_row)} == set(planted)
+    assert nightly < every_row
 
 
 def test_calibrate_says_when_the_proposal_changes_nothing() -> None:

@@ -1,4 +1,4 @@
-{{ config(meta={'test_window': events_test_window()}) }}
+{{ config(meta={'test_window': events_test_window('event_id')}) }}
 
 with
 

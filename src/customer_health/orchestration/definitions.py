@@ -131,9 +131,11 @@ def build_definitions(
         health: gates.CustomerHealthResource,
     ) -> Iterator[Any]:
         wh = health.warehouse()
-        _, dbt_vars = health.run_vars()
+        as_of, dbt_vars = health.run_vars()
         # the nightly's tests, as `customer-health run` runs them (DECISIONLOG 49)
-        args, dbt_vars, _ = orchestrate.nightly_build(wh, dbt_vars, all_tests=health.all_tests)
+        args, dbt_vars, _ = orchestrate.nightly_build(
+            wh, dbt_vars, all_tests=health.all_tests, as_of=as_of
+        )
         args = [*args, *(["--vars", json.dumps(dbt_vars)] if dbt_vars else [])]
         with gates.run_lock(wh):
             # the dbt process inherits the environment: point its profile at this warehouse

@@ -26,7 +26,7 @@
         unique_key='record_key',
         incremental_strategy='delete+insert',
         on_schema_change='append_new_columns',
-        meta={'test_window': events_test_window()},
+        meta={'test_window': events_test_window('record_key')},
         pre_hook=[
             "{% if is_incremental() %}delete from {{ this }} where record_key is null{% endif %}"
         ],
