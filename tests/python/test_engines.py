@@ -198,7 +198,8 @@ def test_postgres_computes_the_diagnosis_steps_once_instead_of_inlining_them(
     for wh in (duck_built, pg_built):
         result = dbt_runner.run(["compile", "--select", "int_diagnosis__agreement"], wh, quiet=True)
         compiled[wh.engine] = result.result.results[0].node.compiled_code
-    assert "materialized" not in compiled["duckdb"].lower()
+    assert " as materialized (" not in compiled["duckdb"].lower()
+    assert " as materialized (" in compiled["postgres"].lower()
     plan = "\n".join(pg_built.query_df(f"explain {compiled['postgres']}").iloc[:, 0].astype(str))
     for cte in ("decided", "sided"):
         assert f"CTE {cte}" in plan, plan
