@@ -11,7 +11,7 @@ For each engine, on a fresh warehouse in a temp dir:
 - **peak RSS** of the process that runs the build (each stage runs in its own child process, so
   the generator's memory is not counted), with DuckDB's `memory_limit` set (3GB by default).
 
-Sizes: M is 10,000 accounts over 2 years (about 29 M events), L is 100,000 accounts over 250
+Sizes: M is 10,000 accounts over 2 years (about 38 M events), L is 100,000 accounts over 250
 days (about 100 M events). Postgres runs on a
 throwaway cluster the benchmark starts (`initdb`/`pg_ctl`), at M only unless asked.
 
