@@ -37,19 +37,11 @@ lint: $(STAMP)
 	  CUSTOMER_HEALTH_DUCKDB_PATH=$$(mktemp -d)/lint.duckdb DBT_TARGET_PATH=target/lint-b $(BIN)/sqlfluff lint \
 	  models/staging/hubspot models/staging/segment --processes 2
 
-# The Spark tests (one local SparkSession, mostly waiting on the JVM) run alongside the rest,
-# in their own pytest process; their output is printed at the end and either failing fails.
-# The rest runs in two pytest-xdist workers, a test file per worker at a time (its module
-# fixtures are built once), the longest files first (tests/python/conftest.py); the first worker
-# that needs a session book builds it and the other copies it (DECISIONLOG 47).
+# Two pytest-xdist workers, a test file per worker at a time (its module fixtures are built
+# once), the longest files first (tests/python/conftest.py), the Spark tests among them; the
+# first worker that needs a session book builds it and the other copies it (DECISIONLOG 47, 52).
 pytest: $(STAMP)
-	@log=$$(mktemp); \
-	$(BIN)/pytest -p no:cacheprovider tests/python/test_spark.py >$$log 2>&1 & spark=$$!; \
-	$(BIN)/pytest -n 2 --dist loadfile --no-loadscope-reorder --ignore=tests/python/test_spark.py; main=$$?; \
-	echo "== waiting for the Spark tests (tests/python/test_spark.py), started alongside =="; \
-	wait $$spark; spark_rc=$$?; cat $$log; rm -f $$log; \
-	echo "== pytest: rest of the suite exit $$main, Spark tests exit $$spark_rc =="; \
-	test $$main -eq 0 && test $$spark_rc -eq 0
+	$(BIN)/pytest -n 2 --dist loadfile --no-loadscope-reorder
 
 ## Benchmarks (not part of the test suite): results are added to BENCHMARKS.md.
 ## M: 10,000 accounts on DuckDB and on a throwaway Postgres. L: 100,000 accounts on DuckDB.

@@ -198,7 +198,9 @@ def _tamper_with_mart(spark: Any, mart: pd.DataFrame) -> tuple[list[str], str]:
     return changed, removed
 
 
-@pytest.fixture(scope="session")
+# module scope: the SparkSession (and its JVM) stops, and the environment is restored, as soon as
+# this file's tests are done, not at the end of the pytest-xdist worker that ran them
+@pytest.fixture(scope="module")
 def spark_built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SparkBuild]:
     """The book built on DuckDB, then on Spark; then, on Spark, one incremental run of the
     history and a second snapshot run after tampering with both."""
