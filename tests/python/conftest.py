@@ -29,6 +29,11 @@ BOOK = {"accounts": 240, "days": 420, "seed": 7}
 SECOND_WORLD = {"accounts": 300, "months": 15, "seed": 11}
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
 
+# dbt's file log at info, not debug: the suite's hundreds of builds otherwise write every
+# statement to logs/dbt.log (about 5% of a build's CPU, measured); a failing test's dbt error
+# is in its message and still in the log. Set DBT_LOG_LEVEL_FILE=debug to have them all.
+os.environ.setdefault("DBT_LOG_LEVEL_FILE", "info")
+
 # `make test` runs the suite in two pytest-xdist workers: each gets its own dbt target directory
 # (manifest, run results, partial parse), as two processes building at once must
 if os.environ.get("PYTEST_XDIST_WORKER"):
