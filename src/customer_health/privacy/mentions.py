@@ -6,8 +6,9 @@ id is not found inside a longer id), and a phone number on its digits whatever t
 (``+44 20 7946 0123`` also matches ``+44-20-7946-0123`` and ``(44) 2079460123``). Only the
 matched text is replaced, by ``[erased]``; the rest of the note stays.
 
-The warehouse narrows the rows with a regular expression both engines read the same way (no
-boundaries: RE2 has no look-around); Python decides on each row with the exact one.
+The warehouse narrows a column's distinct texts with a regular expression both engines read
+the same way (no boundaries: RE2 has no look-around); Python decides on each text with the
+exact one.
 """
 
 from __future__ import annotations
@@ -117,11 +118,22 @@ class Mention:
     text: str
 
 
-def _candidates(
-    session: Session, table: Table, column: str, needles: Needles, select: str, then: str = ""
-) -> list[tuple[Any, ...]]:
-    where = regex_match(session.engine, column, needles.sql())
-    return session.query(f"select {select} from {table.sql} where {where} {then}")[1]
+def _matching_texts(
+    session: Session, table: Table, column: str, needles: Needles
+) -> list[tuple[str, int]]:
+    """The column's distinct texts that the warehouse's pattern finds, with their row counts.
+    The pattern runs once per distinct text, not once per row: most of these columns repeat a
+    few texts over many rows (a factor's name, a tier, a verdict). The aggregate is
+    materialized so that no planner moves the filter back below it."""
+    where = regex_match(session.engine, "t", needles.sql())
+    return [
+        (str(text), int(count))
+        for text, count in session.query(
+            f"with d as materialized (select {ident(column)} as t, count(*) as n "
+            f"from {table.sql} group by {ident(column)}) select t, n from d where {where}"
+        )[1]
+        if text is not None
+    ]
 
 
 def redact_table(session: Session, table: Table, needles: Needles) -> dict[str, int]:
@@ -132,18 +144,16 @@ def redact_table(session: Session, table: Table, needles: Needles) -> dict[str, 
     redactor = Redactor(needles)
     out: dict[str, int] = {}
     for column in table.free_text_columns():
-        select, then = f"{ident(column)}, count(*)", f"group by {ident(column)}"
-        rows = _candidates(session, table, column, needles, select, then)
         changed = 0
-        for text, count in rows:
-            redacted, hits = redactor(str(text))
+        for text, count in _matching_texts(session, table, column, needles):
+            redacted, hits = redactor(text)
             if not hits:
                 continue
             session.execute(
                 f"update {table.sql} set {ident(column)} = {literal(redacted)} "
-                f"where {ident(column)} = {literal(str(text))}"
+                f"where {ident(column)} = {literal(text)}"
             )
-            changed += int(count)
+            changed += count
         if changed:
             out[column] = changed
     return out
@@ -158,13 +168,24 @@ def find_mentions(session: Session, table: Table, needles: Needles) -> list[Ment
     keys = table.key_columns()
     out = []
     for column in table.free_text_columns():
+        # a text that is the id itself is no mention: the export lists the row among those
+        # holding it
+        texts = [
+            text
+            for text, _ in _matching_texts(session, table, column, needles)
+            if text.strip()
+            not in whole  # the id itself: the export lists the row among those holding it
+            and pattern.search(text)
+        ]
+        if not texts:
+            continue
         select = ", ".join(map(ident, (*keys, column)))
-        for row in _candidates(session, table, column, needles, select):
-            text = row[-1]
-            if text is None or str(text).strip() in whole:
-                continue  # the id itself: the export lists the row among those holding it
-            if pattern.search(str(text)):
-                out.append(
-                    Mention(table.label, column, dict(zip(keys, row[:-1], strict=True)), text)
-                )
+        rows = session.query(
+            f"select {select} from {table.sql} where {ident(column)} in "
+            f"({', '.join(map(literal, sorted(texts)))})"
+        )[1]
+        out += [
+            Mention(table.label, column, dict(zip(keys, row[:-1], strict=True)), row[-1])
+            for row in rows
+        ]
     return out
