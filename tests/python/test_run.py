@@ -48,12 +48,12 @@ class Run:
     node_kinds: set[str] | None = None
 
 
-def invoke(wh: Warehouse, out: Path, *args: str) -> Run:
+def invoke(wh: Warehouse, out: Path, *args: str, **env: str) -> Run:
     summary_path, docs_dir = out / "run_summary.json", out / "data_docs"
     result = CliRunner().invoke(
         orchestrate.run_command,
         ["--target", "duckdb", "--summary", str(summary_path), "--docs-dir", str(docs_dir), *args],
-        env={"CUSTOMER_HEALTH_DUCKDB_PATH": str(wh.duckdb_path)},
+        env={"CUSTOMER_HEALTH_DUCKDB_PATH": str(wh.duckdb_path), **env},
     )
     if result.exception and not isinstance(result.exception, SystemExit):
         raise result.exception
@@ -99,7 +99,8 @@ def first_run(duck_built: Warehouse, tmp_path_factory: pytest.TempPathFactory):
     dbt node the build ran."""
     base = tmp_path_factory.mktemp("run")
     wh = copy_of(duck_built, base / "wh")
-    run = invoke(wh, base / "reports")
+    # dbt's own artifacts as an orchestrator reads them after the run (conftest turns them off)
+    run = invoke(wh, base / "reports", DBT_WRITE_JSON="true")
     results = json.loads((dbt_runner.target_path(wh) / "run_results.json").read_text())
     run.node_kinds = {r["unique_id"].split(".")[0] for r in results["results"]}
     return wh, run

@@ -95,8 +95,8 @@ def prepare_manifest(wh: Warehouse, project: DbtProject, parse: bool | None = No
     or when there is no manifest yet; returns the manifest's path."""
     if parse is None:
         parse = using_dagster_dev() or not project.manifest_path.exists()
-    if parse:
-        dbt_runner.run(["parse"], wh, quiet=True, project=project.project_dir)
+    if parse:  # Dagster reads manifest.json: written even where DBT_WRITE_JSON=false is set
+        dbt_runner.run(["parse", "--write-json"], wh, quiet=True, project=project.project_dir)
     return project.manifest_path
 
 
