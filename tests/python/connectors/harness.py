@@ -48,16 +48,26 @@ def build_connector(
     frames: dict[str, pd.DataFrame],
     seed: int = 0,
     tests: bool = True,
+    unit_tests: dict[str, str] | None = None,
 ) -> connectors.Landing:
     """Land ``frames`` in ``shapes``, load and build them (with the project's data and unit
-    tests unless ``tests`` is False); return the landing."""
+    tests unless ``tests`` is False); return the landing, and put the status of each unit test
+    the build ran into ``unit_tests`` if given."""
     landing = connectors.land(frames, shapes, seed=seed)
     loader.load_frames(wh, landing.contract)
     loader.load_tables(wh, landing.connector)
     exclude = [] if tests else NO_TESTS
-    dbt_runner.run(
+    result = dbt_runner.run(
         ["build", "--full-refresh", *exclude], wh, dbt_vars=build_vars(shapes), quiet=True
     )
+    if unit_tests is not None:
+        unit_tests.update(
+            {
+                r.node.name: str(r.status)
+                for r in result.result.results
+                if r.node.resource_type == "unit_test"
+            }
+        )
     return landing
 
 
