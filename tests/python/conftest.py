@@ -33,9 +33,10 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
 # statement to logs/dbt.log (about 5% of a build's CPU, measured); a failing test's dbt error
 # is in its message and still in the log. Set DBT_LOG_LEVEL_FILE=debug to have them all.
 os.environ.setdefault("DBT_LOG_LEVEL_FILE", "info")
-# Nor does a build write manifest.json and run_results.json, which no test reads (about a
-# second of each dbt command's CPU, measured; the suite runs a few hundred): what needs the
-# manifest asks for it (Dagster's `dbt parse --write-json`; `dbt docs generate` writes its own).
+# Nor does a build write manifest.json and run_results.json (about a second of each dbt
+# command's CPU, measured; the suite runs a few hundred): what reads them asks for them
+# (Dagster's `dbt parse --write-json`, test_run's DBT_WRITE_JSON=true; `dbt docs generate`
+# writes its own manifest).
 os.environ.setdefault("DBT_WRITE_JSON", "false")
 
 # `make test` runs the suite in two pytest-xdist workers: each gets its own dbt target directory

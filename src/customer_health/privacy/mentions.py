@@ -173,9 +173,7 @@ def find_mentions(session: Session, table: Table, needles: Needles) -> list[Ment
         texts = [
             text
             for text, _ in _matching_texts(session, table, column, needles)
-            if text.strip()
-            not in whole  # the id itself: the export lists the row among those holding it
-            and pattern.search(text)
+            if text.strip() not in whole and pattern.search(text)
         ]
         if not texts:
             continue
