@@ -124,12 +124,17 @@ class Warehouse:
 
     def query_df(self, sql: str) -> pd.DataFrame:
         with self.connect() as con:
-            if self.engine == "duckdb":
-                return con.execute(sql).df()
-            cur = con.cursor()
-            cur.execute(sql)
-            cols = [d[0] for d in cur.description]
-            return pd.DataFrame(cur.fetchall(), columns=cols)
+            return self.frame(con, sql)
+
+    def frame(self, con: Any, sql: str) -> pd.DataFrame:
+        """A query's rows on an open connection (:meth:`connect`): many queries on one
+        connection spare a connection each (opening a DuckDB file reads its whole catalog)."""
+        if self.engine == "duckdb":
+            return con.execute(sql).df()
+        cur = con.cursor()
+        cur.execute(sql)
+        cols = [d[0] for d in cur.description]
+        return pd.DataFrame(cur.fetchall(), columns=cols)
 
     def execute(self, *statements: str) -> None:
         with self.connect() as con:

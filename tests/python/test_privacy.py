@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 from click.testing import CliRunner, Result
 
@@ -52,12 +55,23 @@ def copy_of(wh: Warehouse, tmp_path: Path, cluster: PgCluster | None, name: str)
 TEXT_TYPES = ("text", "varchar", "character varying", "character")
 
 
-def relations(wh: Warehouse, views: bool = True, text_only: bool = False) -> dict[str, list[str]]:
+Query = Callable[[str], pd.DataFrame]
+
+
+@contextmanager
+def reader(wh: Warehouse) -> Iterator[Query]:
+    """Queries on one connection, for the scans below that query every relation (a DuckDB
+    connection of its own reads the file's whole catalog first: about 30 ms each)."""
+    with wh.connect() as con:
+        yield lambda sql: wh.frame(con, sql)
+
+
+def relations(query: Query, views: bool = True, text_only: bool = False) -> dict[str, list[str]]:
     """Every table (and view) of the current database outside the system schemas, with its
     columns (or only its text columns): not only the project's schemas, so that nothing
     escapes the scan."""
     kinds = "('BASE TABLE', 'VIEW')" if views else "('BASE TABLE')"
-    frame = wh.query_df(
+    frame = query(
         "select c.table_schema, c.table_name, c.column_name, lower(c.data_type) as data_type "
         "from information_schema.columns as c "
         "inner join information_schema.tables as t on t.table_catalog = c.table_catalog "
@@ -89,20 +103,21 @@ def holders(wh: Warehouse, needles: set[str]) -> set[tuple[str, str]]:
     else:  # on Postgres, like any is three times faster than a regular expression
         match = "s like any (array[" + ", ".join(f"'%{escape(n)}%'" for n in needles) + "])"
     found = set()
-    for relation, columns in relations(wh, text_only=True).items():
-        if not columns:
-            continue
-        row_text = "concat_ws('|', " + ", ".join(f'"{c}"' for c in columns) + ")"
-        sums = ", ".join(
-            f"sum(case when position('{escape(n)}' in s) > 0 then 1 else 0 end) as n{i}"
-            for i, n in enumerate(needles)
-        )
-        counts = wh.query_df(
-            f"select {sums} from (select {row_text} as s from {relation}) as t where {match}"
-        )
-        for i, needle in enumerate(needles):
-            if (counts.iloc[0, i] or 0) > 0:
-                found.add((relation.replace('"', ""), needle))
+    with reader(wh) as query:
+        for relation, columns in relations(query, text_only=True).items():
+            if not columns:
+                continue
+            row_text = "concat_ws('|', " + ", ".join(f'"{c}"' for c in columns) + ")"
+            sums = ", ".join(
+                f"sum(case when position('{escape(n)}' in s) > 0 then 1 else 0 end) as n{i}"
+                for i, n in enumerate(needles)
+            )
+            counts = query(
+                f"select {sums} from (select {row_text} as s from {relation}) as t where {match}"
+            )
+            for i, needle in enumerate(needles):
+                if (counts.iloc[0, i] or 0) > 0:
+                    found.add((relation.replace('"', ""), needle))
     return found
 
 
@@ -117,33 +132,35 @@ def named_rows(wh: Warehouse, contact_ids: set[str], account: str) -> dict[str, 
     found = set(erased["email_hash"].dropna()) | set(erased["phone_hash"].dropna())
     hashes = ", ".join(f"'{n}'" for n in sorted(found))
     out: dict[str, int] = {}
-    for relation, columns in relations(wh, views=False).items():
-        terms = [(c, f"{c} in ({ids})") for c in ("contact_id", "requester_id")]
-        terms += [(c, f"{c} in ({hashes})") for c in ("email_hash", "phone_hash")]
-        named = [term for column, term in terms if column in columns]
-        if not named:
-            continue
-        other = f" and account_id <> '{account}'" if "account_id" in columns else ""
-        frame = wh.query_df(
-            f"select count(*) as n from {relation} where ({' or '.join(named)}){other}"
-        )
-        out[relation.replace('"', "")] = int(frame["n"][0])
+    with reader(wh) as query:
+        for relation, columns in relations(query, views=False).items():
+            terms = [(c, f"{c} in ({ids})") for c in ("contact_id", "requester_id")]
+            terms += [(c, f"{c} in ({hashes})") for c in ("email_hash", "phone_hash")]
+            named = [term for column, term in terms if column in columns]
+            if not named:
+                continue
+            other = f" and account_id <> '{account}'" if "account_id" in columns else ""
+            frame = query(
+                f"select count(*) as n from {relation} where ({' or '.join(named)}){other}"
+            )
+            out[relation.replace('"', "")] = int(frame["n"][0])
     return out
 
 
 def row_counts(wh: Warehouse, account: str) -> dict[str, tuple[int, int | None]]:
     """Base table -> (rows, rows of other accounts when it has account_id)."""
     out: dict[str, tuple[int, int | None]] = {}
-    for relation, columns in relations(wh, views=False).items():
-        name = relation.replace('"', "")
-        if "account_id" not in columns:
-            out[name] = (int(wh.query_df(f"select count(*) as n from {relation}")["n"][0]), None)
-            continue
-        frame = wh.query_df(
-            "select count(*) as n, coalesce(sum(case when account_id = "
-            f"'{account}' then 0 else 1 end), 0) as other from {relation}"
-        )
-        out[name] = (int(frame["n"][0]), int(frame["other"][0]))
+    with reader(wh) as query:
+        for relation, columns in relations(query, views=False).items():
+            name = relation.replace('"', "")
+            if "account_id" not in columns:
+                out[name] = (int(query(f"select count(*) as n from {relation}")["n"][0]), None)
+                continue
+            frame = query(
+                "select count(*) as n, coalesce(sum(case when account_id = "
+                f"'{account}' then 0 else 1 end), 0) as other from {relation}"
+            )
+            out[name] = (int(frame["n"][0]), int(frame["other"][0]))
     return out
 
 
@@ -326,14 +343,15 @@ def free_text_mentions(wh: Warehouse, planted: Planted) -> set[tuple[str, str]]:
     person: the raw notes and subjects, their staging copies, the override reasons of the
     marts and snapshots."""
     found = set()
-    for relation, columns in relations(wh).items():
-        for column in (c for c in columns if c in FREE_TEXT_COLUMNS):
-            texts = wh.query_df(f"select distinct {column} as t from {relation}")["t"].dropna()
-            for text in texts:
-                found |= {
-                    (f"{relation.replace(chr(34), '')}.{column}", label)
-                    for label in mentions_in(str(text), planted)
-                }
+    with reader(wh) as query:
+        for relation, columns in relations(query).items():
+            for column in (c for c in columns if c in FREE_TEXT_COLUMNS):
+                texts = query(f"select distinct {column} as t from {relation}")["t"].dropna()
+                for text in texts:
+                    found |= {
+                        (f"{relation.replace(chr(34), '')}.{column}", label)
+                        for label in mentions_in(str(text), planted)
+                    }
     return found
 
 
@@ -425,7 +443,7 @@ def erased(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     stats_ids = {account, person.contact_id}
     stats_before = None
     if engine == "postgres":  # statistics from the planted data, and none computed behind
-        raw = [r for r in relations(wh, views=False) if r.startswith('"raw_')]
+        raw = [r for r in relations(wh.query_df, views=False) if r.startswith('"raw_')]
         wh.execute(*(f"alter table {r} set (autovacuum_enabled = false)" for r in raw), "analyze")
         stats_before = stats_holders(wh, planted, stats_ids)
     contacts = wh.query_df(
@@ -608,16 +626,17 @@ def test_export_writes_every_row_held_about_the_account(
     document = json.loads(output.read_text())
     assert document["subject"] == {"kind": "account", "id": account}
     tables = document["tables"]
-    for relation, columns in relations(wh, views=False).items():
-        if "account_id" not in columns:
-            continue
-        name = relation.replace('"', "")
-        held = int(
-            wh.query_df(f"select count(*) as n from {relation} where account_id = '{account}'")[
-                "n"
-            ][0]
-        )
-        assert len(tables.get(name, [])) == held, name
+    with reader(wh) as query:
+        for relation, columns in relations(query, views=False).items():
+            if "account_id" not in columns:
+                continue
+            name = relation.replace('"', "")
+            held = int(
+                query(f"select count(*) as n from {relation} where account_id = '{account}'")["n"][
+                    0
+                ]
+            )
+            assert len(tables.get(name, [])) == held, name
     for name in (
         "raw_crm.accounts",
         "raw_crm.contacts",
