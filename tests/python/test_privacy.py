@@ -61,7 +61,7 @@ Query = Callable[[str], pd.DataFrame]
 @contextmanager
 def reader(wh: Warehouse) -> Iterator[Query]:
     """Queries on one connection, for the scans below that query every relation (a DuckDB
-    connection of its own reads the file's whole catalog first: about 30 ms each)."""
+    connection of its own reads the file's whole catalog first: 20-30 ms each, measured)."""
     with wh.connect() as con:
         yield lambda sql: wh.frame(con, sql)
 
