@@ -53,6 +53,8 @@ SCORING_CANARIES = {
     "int_scoring__renewal_arr": "arr_reporting",
     "int_scoring__account_scores": "override_author",
     "int_expansion__factor_scores": "signal",
+    "int_expansion__drivers": "driver_3_text",
+    "int_expansion__scores": "driver_3_text",
 }
 
 

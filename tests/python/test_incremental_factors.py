@@ -38,7 +38,9 @@ SCORING = [
         "renewal_arr",
         "account_scores",
     )
-] + ["intermediate.int_expansion__factor_scores"]  # stamped with both versions (it reads both)
+] + [  # stamped with both versions (they read both)
+    f"intermediate.int_expansion__{name}" for name in ("factor_scores", "drivers", "scores")
+]
 
 
 def snapshot_of(wh: Warehouse, relation: str) -> pd.DataFrame:

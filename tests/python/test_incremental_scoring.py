@@ -128,21 +128,24 @@ def test_new_weights_tiers_and_thresholds_rescore_every_date(
     assert_equal_to_a_full_refresh(wh, [*SCORING, HISTORY], project)
 
 
-def test_new_expansion_weights_rescore_every_date_of_the_expansion_factor_scores(
+def test_new_expansion_weights_rescore_every_date_of_the_expansion_models(
     duck_built: Warehouse, tmp_path: Path
 ) -> None:
-    """The expansion factor scores are stamped with the expansion_version too: new expansion
-    weights (or catalogue, thresholds) rescore every date, not only the last ones."""
+    """The expansion factor scores, drivers and scores are stamped with the expansion_version
+    too: new expansion weights (or catalogue, thresholds) rescore every date, not only the last
+    ones."""
     wh = copy_duckdb(duck_built, tmp_path)
     project = project_copy(tmp_path)
-    relation = "intermediate.int_expansion__factor_scores"
+    expansion = [r for r in SCORING if ".int_expansion__" in r]
+    assert len(expansion) == 3, expansion
 
     def expansion_versions(name: str) -> set[str]:
         frame = wh.query_df(f"select distinct expansion_version from {name}")
         return set(frame["expansion_version"])
 
     (old_version,) = expansion_versions("intermediate.int_expansion__version")
-    assert expansion_versions(relation) == {old_version}
+    for relation in expansion:
+        assert expansion_versions(relation) == {old_version}, relation
 
     def swap_first_two(weights: pd.DataFrame) -> pd.DataFrame:
         weights = weights.copy()
@@ -156,8 +159,9 @@ def test_new_expansion_weights_rescore_every_date_of_the_expansion_factor_scores
 
     (new_version,) = expansion_versions("intermediate.int_expansion__version")
     assert new_version != old_version
-    assert expansion_versions(relation) == {new_version}
-    assert_equal_to_a_full_refresh(wh, [relation], project)
+    for relation in expansion:
+        assert expansion_versions(relation) == {new_version}, relation
+    assert_equal_to_a_full_refresh(wh, expansion, project)
 
 
 def test_each_scoring_seed_makes_a_new_weights_version(

@@ -1,12 +1,40 @@
 -- The top three drivers of every account's expansion score on every score date: the factors
 -- adding the most points to it (ties by factor name), each in plain words with its value and
 -- its share of the score, e.g. "active users at 96% of licensed seats". The first one picks the
--- expansion play.
+-- expansion play. One row per account and score date of the expansion factor scores; an account
+-- with no factor adding points has null drivers that date.
+-- Incremental on score_date like the expansion factor scores it reads (scoring_dates_to_build,
+-- with the same stamps): a run recomputes the dates they recompute. The words (the catalogue's
+-- phrases) are in no stamp: a new phrase reaches the dates a run recomputes, and every date on
+-- a full refresh, as the health side's playbooks do.
+-- depends_on: {{ ref('int_scoring__weights_version') }}
+-- depends_on: {{ ref('int_expansion__version') }}
+{{ config(**incremental_on_score_date('int_scoring__account_dates')) }}
 
 with
 
+{%- if is_incremental() %}
+
+{{ scoring_dates_to_build(ref('int_scoring__account_dates'), stamps={
+    'weights_version': 'select weights_version from ' ~ ref('int_scoring__weights_version'),
+    'expansion_version': 'select expansion_version from ' ~ ref('int_expansion__version'),
+}) }},
+{%- endif %}
+
 factor_scores as (
     select * from {{ ref('int_expansion__factor_scores') }}
+    {%- if is_incremental() %}
+        where score_date in (select dates_to_build.score_date from dates_to_build)
+    {%- endif %}
+),
+
+account_dates as (
+    select distinct
+        account_id,
+        score_date,
+        weights_version,
+        expansion_version
+    from factor_scores
 ),
 
 catalogue as (
@@ -36,28 +64,43 @@ drivers as (
     where factor_scores.points > 0
 ),
 
+top_drivers as (
+    select * from drivers
+    where driver_rank <= 3
+),
+
 final as (
     select
         -- ids
-        account_id,
-        score_date,
+        account_dates.account_id,
+        account_dates.score_date,
         -- dimensions
-        max(case when driver_rank = 1 then factor_name end) as driver_1,
-        max(case when driver_rank = 2 then factor_name end) as driver_2,
-        max(case when driver_rank = 3 then factor_name end) as driver_3,
-        max(case when driver_rank = 1 then driver_text end) as driver_1_text,
-        max(case when driver_rank = 2 then driver_text end) as driver_2_text,
-        max(case when driver_rank = 3 then driver_text end) as driver_3_text,
+        max(case when top_drivers.driver_rank = 1 then top_drivers.factor_name end) as driver_1,
+        max(case when top_drivers.driver_rank = 2 then top_drivers.factor_name end) as driver_2,
+        max(case when top_drivers.driver_rank = 3 then top_drivers.factor_name end) as driver_3,
+        max(case when top_drivers.driver_rank = 1 then top_drivers.driver_text end) as driver_1_text,
+        max(case when top_drivers.driver_rank = 2 then top_drivers.driver_text end) as driver_2_text,
+        max(case when top_drivers.driver_rank = 3 then top_drivers.driver_text end) as driver_3_text,
         -- measures
-        {{ round_score('max(case when driver_rank = 1 then share_of_score end)') }}
+        {{ round_score('max(case when top_drivers.driver_rank = 1 then top_drivers.share_of_score end)') }}
             as driver_1_share,
-        {{ round_score('max(case when driver_rank = 2 then share_of_score end)') }}
+        {{ round_score('max(case when top_drivers.driver_rank = 2 then top_drivers.share_of_score end)') }}
             as driver_2_share,
-        {{ round_score('max(case when driver_rank = 3 then share_of_score end)') }}
-            as driver_3_share
-    from drivers
-    where driver_rank <= 3
-    group by 1, 2
+        {{ round_score('max(case when top_drivers.driver_rank = 3 then top_drivers.share_of_score end)') }}
+            as driver_3_share,
+        -- metadata
+        account_dates.weights_version,
+        account_dates.expansion_version
+    from account_dates
+    left join top_drivers
+        on
+            account_dates.account_id = top_drivers.account_id
+            and account_dates.score_date = top_drivers.score_date
+    group by
+        account_dates.account_id,
+        account_dates.score_date,
+        account_dates.weights_version,
+        account_dates.expansion_version
 )
 
 select * from final

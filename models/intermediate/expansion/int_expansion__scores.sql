@@ -5,20 +5,44 @@
 -- * never ready while the account is at risk or critical (its final tier, CSM overrides
 --   included): it stays at watch, and the reason says so; the play is then the health play;
 -- * never ready on too little data: less than expansion_min_completeness of the weight.
+-- Incremental on score_date (scoring_dates_to_build, stamped with the weights_version and the
+-- expansion_version like the factor scores): a run recomputes the dates the factor scores
+-- recompute and, since the health tier it reads carries a trend, the dates 7, 14 and 30 (or
+-- 28) days after them, as int_scoring__account_scores does.
 {%- set min_completeness = var('expansion_min_completeness') %}
+{%- set delta_30_days = 30 if var('score_grain') == 'day' else 28 %}
+-- depends_on: {{ ref('int_scoring__weights_version') }}
+{{ config(**incremental_on_score_date('int_scoring__account_dates')) }}
 
 with
 
+{%- if is_incremental() %}
+
+{{ scoring_dates_to_build(ref('int_scoring__account_dates'), stamps={
+    'weights_version': 'select weights_version from ' ~ ref('int_scoring__weights_version'),
+    'expansion_version': 'select expansion_version from ' ~ ref('int_expansion__version'),
+}, shift_days=[7, 14, delta_30_days]) }},
+{%- endif %}
+
 factor_scores as (
     select * from {{ ref('int_expansion__factor_scores') }}
+    {%- if is_incremental() %}
+        where score_date in (select dates_to_build.score_date from dates_to_build)
+    {%- endif %}
 ),
 
 drivers as (
     select * from {{ ref('int_expansion__drivers') }}
+    {%- if is_incremental() %}
+        where score_date in (select dates_to_build.score_date from dates_to_build)
+    {%- endif %}
 ),
 
 health as (
     select * from {{ ref('int_scoring__account_scores') }}
+    {%- if is_incremental() %}
+        where score_date in (select dates_to_build.score_date from dates_to_build)
+    {%- endif %}
 ),
 
 tiers as (
@@ -46,7 +70,8 @@ account_scores as (
         / nullif(sum(case when sub_score is not null then factor_weight else 0.0 end), 0)
             as score_raw,
         max(data_completeness) as data_completeness,
-        sum(case when sub_score is not null then 1 else 0 end) as factors_with_data
+        sum(case when sub_score is not null then 1 else 0 end) as factors_with_data,
+        max(weights_version) as weights_version
     from factor_scores
     group by 1, 2, 3, 4
 ),
@@ -64,7 +89,8 @@ tiered as (
         account_scores.data_completeness,
         score_tiers.label as score_tier,
         health.health_score,
-        health.final_tier as health_final_tier
+        health.final_tier as health_final_tier,
+        account_scores.weights_version
     from account_scores
     left join tiers as score_tiers
         on
@@ -183,6 +209,7 @@ final as (
         playbooks.playbook as expansion_play,
         playbooks.recommended_action as expansion_action,
         -- metadata
+        played.weights_version,
         version.expansion_version
     from played
     left join playbooks
