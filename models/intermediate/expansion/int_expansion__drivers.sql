@@ -64,7 +64,7 @@ drivers as (
     where factor_scores.points > 0
 ),
 
-top_drivers as (
+ranked as (
     select * from drivers
     where driver_rank <= 3
 ),
@@ -75,27 +75,27 @@ final as (
         account_dates.account_id,
         account_dates.score_date,
         -- dimensions
-        max(case when top_drivers.driver_rank = 1 then top_drivers.factor_name end) as driver_1,
-        max(case when top_drivers.driver_rank = 2 then top_drivers.factor_name end) as driver_2,
-        max(case when top_drivers.driver_rank = 3 then top_drivers.factor_name end) as driver_3,
-        max(case when top_drivers.driver_rank = 1 then top_drivers.driver_text end) as driver_1_text,
-        max(case when top_drivers.driver_rank = 2 then top_drivers.driver_text end) as driver_2_text,
-        max(case when top_drivers.driver_rank = 3 then top_drivers.driver_text end) as driver_3_text,
+        max(case when ranked.driver_rank = 1 then ranked.factor_name end) as driver_1,
+        max(case when ranked.driver_rank = 2 then ranked.factor_name end) as driver_2,
+        max(case when ranked.driver_rank = 3 then ranked.factor_name end) as driver_3,
+        max(case when ranked.driver_rank = 1 then ranked.driver_text end) as driver_1_text,
+        max(case when ranked.driver_rank = 2 then ranked.driver_text end) as driver_2_text,
+        max(case when ranked.driver_rank = 3 then ranked.driver_text end) as driver_3_text,
         -- measures
-        {{ round_score('max(case when top_drivers.driver_rank = 1 then top_drivers.share_of_score end)') }}
+        {{ round_score('max(case when ranked.driver_rank = 1 then ranked.share_of_score end)') }}
             as driver_1_share,
-        {{ round_score('max(case when top_drivers.driver_rank = 2 then top_drivers.share_of_score end)') }}
+        {{ round_score('max(case when ranked.driver_rank = 2 then ranked.share_of_score end)') }}
             as driver_2_share,
-        {{ round_score('max(case when top_drivers.driver_rank = 3 then top_drivers.share_of_score end)') }}
+        {{ round_score('max(case when ranked.driver_rank = 3 then ranked.share_of_score end)') }}
             as driver_3_share,
         -- metadata
         account_dates.weights_version,
         account_dates.expansion_version
     from account_dates
-    left join top_drivers
+    left join ranked
         on
-            account_dates.account_id = top_drivers.account_id
-            and account_dates.score_date = top_drivers.score_date
+            account_dates.account_id = ranked.account_id
+            and account_dates.score_date = ranked.score_date
     group by
         account_dates.account_id,
         account_dates.score_date,
