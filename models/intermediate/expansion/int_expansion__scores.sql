@@ -7,8 +7,10 @@
 -- * never ready on too little data: less than expansion_min_completeness of the weight.
 -- Incremental on score_date (scoring_dates_to_build, stamped with the weights_version and the
 -- expansion_version like the factor scores): a run recomputes the dates the factor scores
--- recompute and, since the health tier it reads carries a trend, the dates 7, 14 and 30 (or
--- 28) days after them, as int_scoring__account_scores does.
+-- recompute and the dates 7, 14 and 30 (or 28) days after them, the same shifts as
+-- int_scoring__account_scores, so that every date whose health values that model rewrote is
+-- rewritten here too. On a nightly run the shifted dates fall inside the lookback or after the
+-- last date: they add no work.
 {%- set min_completeness = var('expansion_min_completeness') %}
 {%- set delta_30_days = 30 if var('score_grain') == 'day' else 28 %}
 -- depends_on: {{ ref('int_scoring__weights_version') }}
