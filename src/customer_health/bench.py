@@ -262,13 +262,8 @@ def run(
 
 
 def _report(results: list[Figures], out: Path) -> None:
-    """Add the rows to ``out`` and print them, with the slowest nodes and the time by kind."""
-    if not out.exists():
-        out.write_text("# Benchmarks\n\n" + HEADER)
-    text = out.read_text()
-    for figures in results:
-        text = add_row(text, figures.row())
-    out.write_text(text)
+    """Print the rows, with the slowest nodes and the time by kind, then add the rows to
+    ``out``: a file that cannot be written loses no figure of a run that took an hour."""
     print(f"\n{platform.node()}, {os.cpu_count()} cores:\n{HEADER.splitlines()[0]}")
     for figures in results:
         print(figures.row())
@@ -292,7 +287,29 @@ def _report(results: list[Figures], out: Path) -> None:
             f"incremental {pg.incremental_s / duck.incremental_s:.1f}×, "
             f"floor {pg.floor_s / duck.floor_s:.1f}×"
         )
+    try:
+        text = out.read_text() if out.exists() else "# Benchmarks\n\n" + HEADER
+        for figures in results:
+            text = add_row(text, figures.row())
+        out.write_text(text)
+    except OSError as exc:
+        raise SystemExit(
+            f"could not add the rows to {out} ({exc}); they are printed above: copy them there"
+        ) from exc
     print(f"\nadded to the table in {out}")
+
+
+def check_out(out: Path) -> Path:
+    """``out``, its folder created: refused before a run of many minutes rather than after."""
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise SystemExit(
+            f"--out {out}: cannot create its folder ({exc}); pick another path"
+        ) from exc
+    if out.is_dir() or not os.access(out if out.exists() else out.parent, os.W_OK):
+        raise SystemExit(f"--out {out}: not a file this user can write; pick another path")
+    return out
 
 
 def add_row(text: str, row: str) -> str:
@@ -338,7 +355,7 @@ def main() -> None:
     accounts = args.accounts or SIZES[args.size][0]
     days = args.days or SIZES[args.size][1]
     size = args.size if (accounts, days) == SIZES[args.size] else f"{accounts:,} × {days} d"
-    run(size, accounts, days, args.seed, engines, args.memory_limit, args.out)
+    run(size, accounts, days, args.seed, engines, args.memory_limit, check_out(args.out))
 
 
 if __name__ == "__main__":

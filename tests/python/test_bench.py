@@ -80,3 +80,28 @@ def test_an_engine_that_fails_keeps_the_rows_of_the_others(
     assert "GB are free in" in message and "TMPDIR" in message and str(out) in message
     rows = [line for line in out.read_text().splitlines() if line.startswith("| 20")]
     assert len(rows) == 1 and "| duckdb |" in rows[0] and "| 5.0× |" in rows[0]
+
+
+def test_the_out_folder_is_created_before_the_run(tmp_path: Path) -> None:
+    """A run of many minutes used to end in FileNotFoundError, its figures lost, when the
+    folder of --out did not exist."""
+    from customer_health.bench import check_out
+
+    out = tmp_path / "new" / "folder" / "BENCH.md"
+    assert check_out(out) == out
+    assert out.parent.is_dir() and not out.exists()
+    with pytest.raises(SystemExit, match="not a file this user can write"):
+        check_out(tmp_path / "new")
+
+
+def test_rows_that_cannot_be_written_are_printed_first(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from customer_health import bench
+
+    monkeypatch.setattr(bench, "_measure_engine", lambda engine, *a: figures(engine))
+    out = tmp_path / "gone" / "BENCHMARKS.md"  # its folder does not exist: the write fails
+    with pytest.raises(SystemExit, match="could not add the rows to .*printed above"):
+        bench.run("M", 10, 30, 1, ["duckdb"], "3GB", out)
+    printed = capsys.readouterr().out
+    assert "| duckdb |" in printed and "slowest nodes of the full build on duckdb" in printed
